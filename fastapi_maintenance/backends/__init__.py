@@ -1,0 +1,31 @@
+"""State backends: where the maintenance flag lives. One module per backend."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .base import BackendUnavailable, BaseStateBackend
+from .env import EnvVarBackend
+from .file import LocalFileBackend
+from .memory import MemoryBackend
+
+if TYPE_CHECKING:
+    from .redis import RedisBackend
+
+__all__ = [
+    "BackendUnavailable",
+    "BaseStateBackend",
+    "EnvVarBackend",
+    "LocalFileBackend",
+    "MemoryBackend",
+    "RedisBackend",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # RedisBackend needs the optional `redis` extra: import it only when asked for.
+    if name == "RedisBackend":
+        from .redis import RedisBackend
+
+        return RedisBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

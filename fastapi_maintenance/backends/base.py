@@ -1,0 +1,50 @@
+"""The contract every state backend fulfils, built-in or user-written."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar, Optional
+
+
+class BackendUnavailable(RuntimeError):
+    """Raised by a backend that knows its store cannot be reached right now."""
+
+
+class BaseStateBackend(ABC):
+    """Where the maintenance state lives.
+
+    Subclasses implement the two async methods. The optional hooks let a backend
+    answer the middleware without I/O (``peek``), refuse writes (``read_only``),
+    release connections at shutdown (``aclose``) and name itself for operators
+    (``describe``). A subclass that overrides nothing but the two abstract
+    methods works everywhere: the middleware then awaits ``get_value`` on each
+    request that needs the state.
+    """
+
+    #: True for a backend whose state cannot be changed at runtime (the env var backend).
+    read_only: ClassVar[bool] = False
+
+    @abstractmethod
+    async def get_value(self) -> bool:
+        """Return True when maintenance mode is on."""
+
+    @abstractmethod
+    async def set_value(self, value: bool) -> None:
+        """Store the maintenance state."""
+
+    def peek(self) -> Optional[bool]:
+        """Return the state if it is known without I/O, else None.
+
+        The middleware calls this on every request and awaits ``get_value`` only
+        when it returns None. It may raise (for example ``BackendUnavailable``)
+        when the backend knows it is failing; the middleware's fault policy
+        then answers.
+        """
+        return None
+
+    async def aclose(self) -> None:
+        """Release connections and background tasks; called at app shutdown."""
+
+    def describe(self) -> str:
+        """A short, secret-free name for operators (CLI status, logs)."""
+        return type(self).__name__

@@ -1,0 +1,118 @@
+"""A backend that keeps the state in a small text file, shared by the processes of one host."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional, Tuple, Union
+
+from ._parse import format_state, parse_state
+from .base import BaseStateBackend
+
+logger = logging.getLogger("fastapi_maintenance")
+
+_Signature = Tuple[int, int, int]
+
+
+class LocalFileBackend(BaseStateBackend):
+    """State in a file holding ``1`` or ``0``.
+
+    Reads are cached: the file is stat-ed at most once per ``check_interval``
+    seconds and re-read only when its inode, size or mtime changed, so a request
+    never opens the file. Writes made here are visible at once; writes from
+    another process within ``check_interval``. Writes are atomic (temporary file
+    in the same folder, then ``os.replace``), so a reader never sees a torn file.
+    A missing file means off; reading never creates it.
+    """
+
+    def __init__(self, file_path: Union[str, "os.PathLike[str]"], *, check_interval: float = 0.5) -> None:
+        self.file_path = Path(file_path)
+        self.check_interval = check_interval
+        self._value = False
+        self._signature: Optional[_Signature] = None
+        self._next_check = 0.0
+        self._error: Optional[OSError] = None
+        self._warned_text: Optional[str] = None
+
+    def peek(self) -> bool:
+        now = time.monotonic()
+        if now < self._next_check:
+            if self._error is not None:
+                raise self._error
+            return self._value
+        self._next_check = now + self.check_interval
+        return self._refresh()
+
+    def _refresh(self) -> bool:
+        try:
+            stat = os.stat(self.file_path)
+        except FileNotFoundError:
+            self._error = None
+            self._signature = None
+            self._value = False
+            return False
+        except OSError as exc:
+            self._error = exc
+            raise
+        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if signature == self._signature and self._error is None:
+            return self._value
+        try:
+            with open(self.file_path, encoding="utf-8") as handle:
+                text = handle.read(64)
+        except FileNotFoundError:
+            self._error = None
+            self._signature = None
+            self._value = False
+            return False
+        except (OSError, UnicodeDecodeError) as exc:
+            error = exc if isinstance(exc, OSError) else OSError(f"{self.file_path}: not UTF-8 text")
+            self._error = error
+            raise error from exc
+        self._error = None
+        self._signature = signature
+        self._value = self._interpret(text)
+        return self._value
+
+    def _interpret(self, text: str) -> bool:
+        parsed = parse_state(text)
+        if parsed is None:
+            if self._warned_text != text:
+                self._warned_text = text
+                logger.warning(
+                    "State file %s holds %r, not a recognised on/off value; maintenance mode is treated as off.",
+                    self.file_path,
+                    text,
+                )
+            return False
+        return parsed
+
+    async def get_value(self) -> bool:
+        self._next_check = 0.0
+        return self.peek()
+
+    async def set_value(self, value: bool) -> None:
+        value = bool(value)
+        folder = self.file_path.parent
+        fd, temp_name = tempfile.mkstemp(prefix=f".{self.file_path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(format_state(value))
+            os.chmod(temp_name, 0o644)
+            os.replace(temp_name, self.file_path)
+        except BaseException:
+            try:
+                os.unlink(temp_name)
+            except OSError:
+                pass
+            raise
+        self._value = value
+        self._error = None
+        self._signature = None
+        self._next_check = 0.0
+
+    def describe(self) -> str:
+        return f"file://{self.file_path.resolve()}"
