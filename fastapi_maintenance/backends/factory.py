@@ -1,0 +1,114 @@
+"""Backend objects from configuration: a settings ``backend`` value, or ``configure_backend(kind, ...)``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Tuple, Union
+
+from ..errors import MaintenanceConfigError
+from ..settings.backend import (
+    EnvBackendConfig,
+    FileBackendConfig,
+    MemoryBackendConfig,
+    RedisBackendConfig,
+)
+from .base import BaseStateBackend
+from .env import EnvVarBackend
+from .file import LocalFileBackend
+from .memory import MemoryBackend
+
+__all__ = ["KINDS", "backend_from_kind", "build_backend"]
+
+AnyBackendConfig = Union[EnvBackendConfig, FileBackendConfig, MemoryBackendConfig, RedisBackendConfig]
+
+
+def _redis_backend(url: str, key: str) -> BaseStateBackend:
+    try:
+        from .redis import RedisBackend
+    except ImportError as exc:
+        if exc.name == "redis" or (exc.name or "").startswith("redis."):
+            raise MaintenanceConfigError(
+                'The redis backend needs the optional package \'redis\': pip install "fastapi-maintenance[redis]"'
+            ) from None
+        raise MaintenanceConfigError(f"The redis backend is not available in this installation: {exc}") from None
+    backend: BaseStateBackend = RedisBackend(url, key=key)
+    return backend
+
+
+def build_backend(config: AnyBackendConfig) -> BaseStateBackend:
+    """A new backend instance for a validated backend config (``settings.backend``)."""
+    if isinstance(config, EnvBackendConfig):
+        return EnvVarBackend(config.var_name)
+    if isinstance(config, FileBackendConfig):
+        return LocalFileBackend(config.path)
+    if isinstance(config, MemoryBackendConfig):
+        return MemoryBackend()
+    if isinstance(config, RedisBackendConfig):
+        return _redis_backend(config.url, config.key)
+    raise MaintenanceConfigError(f"not a backend config: {type(config).__name__}")
+
+
+def _env(var_name: Any = None) -> BaseStateBackend:
+    return build_backend(EnvBackendConfig.model_validate({} if var_name is None else {"var_name": var_name}))
+
+
+def _file(file_path: Any, check_interval: float = 0.5) -> BaseStateBackend:
+    config = FileBackendConfig.model_validate({"path": file_path})
+    return LocalFileBackend(config.path, check_interval=check_interval)
+
+
+def _memory(value: bool = False) -> BaseStateBackend:
+    return MemoryBackend(value=bool(value))
+
+
+def _redis(url: Any, key: Any = None) -> BaseStateBackend:
+    fields: Dict[str, Any] = {"url": url} if key is None else {"url": url, "key": key}
+    return build_backend(RedisBackendConfig.model_validate(fields))
+
+
+#: configure_backend's kinds and the keyword arguments each accepts.
+KINDS: Dict[str, Tuple[Callable[..., BaseStateBackend], Tuple[str, ...]]] = {
+    "env": (_env, ("var_name",)),
+    "file": (_file, ("file_path", "check_interval")),
+    "memory": (_memory, ("value",)),
+    "redis": (_redis, ("url", "key")),
+}
+
+
+def backend_from_kind(kind: str, **kwargs: Any) -> BaseStateBackend:
+    """``configure_backend``'s kinds: "env" (var_name), "file" (file_path), "memory", "redis" (url, key)."""
+    entry = KINDS.get(kind) if isinstance(kind, str) else None
+    if entry is None:
+        raise MaintenanceConfigError(
+            f"Unknown backend kind {kind!r}; use one of: {', '.join(repr(name) for name in KINDS)}"
+        )
+    factory, accepted = entry
+    unexpected = sorted(set(kwargs) - set(accepted))
+    if unexpected:
+        raise MaintenanceConfigError(
+            f"Backend kind {kind!r} does not take {', '.join(unexpected)}; "
+            f"it accepts: {', '.join(accepted) or 'no arguments'}"
+        )
+    try:
+        return factory(**kwargs)
+    except TypeError as exc:  # a required argument is missing
+        raise MaintenanceConfigError(
+            f"Backend kind {kind!r}: {exc}; it accepts: {', '.join(accepted)}"
+        ) from None
+    except ValueError as exc:
+        if isinstance(exc, MaintenanceConfigError):
+            raise
+        raise MaintenanceConfigError(f"Backend kind {kind!r}: {_first_error(exc)}") from None
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        parts = []
+        for error in errors(include_url=False):
+            key = ".".join(str(part) for part in error["loc"]) or "value"
+            message = str(error["msg"])
+            if message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
+            parts.append(f"{key}: {message}")
+        return "; ".join(parts)
+    return str(exc)

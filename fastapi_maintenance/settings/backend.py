@@ -1,0 +1,176 @@
+"""Which state backend to use: the ``backend`` setting, as a string or a table, normalised to small models.
+
+String forms: ``"env"``, ``"env:VAR_NAME"``, ``"file:///absolute/path"``, ``"memory"``,
+``"redis://host:6379/0"`` (``"rediss://"`` for TLS). Table forms carry a ``type``:
+``{type = "env", var_name = "..."}``, ``{type = "file", path = "..."}``,
+``{type = "memory"}``, ``{type = "redis", url = "...", key = "..."}``.
+Building the backend object from a config is ``fastapi_maintenance.backends.factory.build_backend``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict, Literal, Union
+from urllib.parse import unquote, urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from typing_extensions import Annotated
+
+from ..backends.env import DEFAULT_ENV_VAR
+from .values import validate_env_var_name
+
+__all__ = [
+    "BACKEND_TYPES",
+    "DEFAULT_REDIS_KEY",
+    "BackendConfig",
+    "EnvBackendConfig",
+    "FileBackendConfig",
+    "MemoryBackendConfig",
+    "RedisBackendConfig",
+    "backend_from_string",
+    "normalise_backend",
+    "redact_url_credentials",
+]
+
+DEFAULT_REDIS_KEY = "fastapi_maintenance:mode"
+BACKEND_TYPES = ("env", "file", "memory", "redis")
+BACKEND_STRING_FORMS = (
+    "'env', 'env:VAR_NAME', 'file:///absolute/path', 'memory', 'redis://host:6379/0' ('rediss://' for TLS)"
+)
+_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/@\s]*@")
+
+
+def redact_url_credentials(text: str) -> str:
+    """Replace any ``user:password@`` in URLs inside ``text`` with ``***@``."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
+def _absolute_path(value: Path) -> Path:
+    """Relative paths from the environment or keyword arguments resolve against the current directory.
+
+    (Relative paths written in a config file were already resolved against its folder when it was read.)
+    """
+    if str(value) == "" or str(value) == ".":
+        raise ValueError("must be the path of a file, not empty")
+    return value if value.is_absolute() else Path.cwd() / value
+
+
+def _validate_redis_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("redis", "rediss"):
+        raise ValueError("must start with redis:// (or rediss:// for TLS), like redis://host:6379/0")
+    if not parts.hostname:
+        raise ValueError("must name a host, like redis://host:6379/0")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port lazily
+    except ValueError:
+        raise ValueError("has a port that is not a number from 0 to 65535") from None
+    database = parts.path.lstrip("/")
+    if database and not database.isdigit():
+        raise ValueError("database (the path) must be a number, like redis://host:6379/0")
+    return url
+
+
+def _validate_redis_key(key: str) -> str:
+    if not key:
+        raise ValueError("must not be empty")
+    return key
+
+
+class _BackendModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnvBackendConfig(_BackendModel):
+    """The state comes from an environment variable, read-only at runtime."""
+
+    type: Literal["env"] = Field("env", description="'env': the state is an environment variable.")
+    var_name: Annotated[str, AfterValidator(validate_env_var_name)] = Field(
+        DEFAULT_ENV_VAR,
+        description="Name of the environment variable holding the state (1/0, on/off, true/false, yes/no).",
+    )
+
+    def describe(self) -> str:
+        return f"env:{self.var_name}"
+
+
+class FileBackendConfig(_BackendModel):
+    """The state is a small text file holding 1 or 0, shared by the processes of one host."""
+
+    type: Literal["file"] = Field("file", description="'file': the state is a text file holding 1 or 0.")
+    path: Annotated[Path, AfterValidator(_absolute_path)] = Field(
+        description="Path of the state file; a relative path resolves against the config file's folder.",
+    )
+
+    def describe(self) -> str:
+        return f"file://{self.path}"
+
+
+class MemoryBackendConfig(_BackendModel):
+    """The state lives in this process only (tests, single-process apps)."""
+
+    type: Literal["memory"] = Field("memory", description="'memory': the state lives in this process only.")
+
+    def describe(self) -> str:
+        return "memory"
+
+
+class RedisBackendConfig(_BackendModel):
+    """The state lives in Redis and is shared by every worker and host (the ``redis`` extra)."""
+
+    type: Literal["redis"] = Field("redis", description="'redis': the state is shared through Redis.")
+    url: Annotated[str, AfterValidator(_validate_redis_url)] = Field(
+        repr=False,
+        description="Redis URL: redis://[user:password@]host:6379/0, or rediss:// for TLS.",
+    )
+    key: Annotated[str, AfterValidator(_validate_redis_key)] = Field(
+        DEFAULT_REDIS_KEY, description="Redis key holding the state (and naming its pub/sub channel)."
+    )
+
+    def describe(self) -> str:
+        """``redis://host:port/db``, never the user name or password."""
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        database = parts.path.lstrip("/") or "0"
+        return f"{parts.scheme.lower()}://{host}:{parts.port or 6379}/{database}"
+
+
+BackendConfig = Annotated[
+    Union[EnvBackendConfig, FileBackendConfig, MemoryBackendConfig, RedisBackendConfig],
+    Field(discriminator="type"),
+]
+
+
+def backend_from_string(text: str) -> Dict[str, Any]:
+    """The table form of a backend string; ValueError (never echoing the text) when it is not one."""
+    value = text.strip()
+    kind, colon, rest = value.partition(":")
+    kind = kind.lower()
+    if not colon and kind in ("env", "memory"):
+        return {"type": kind}
+    if kind == "env" and colon:
+        if not rest:
+            raise ValueError("'env:' needs a variable name, like 'env:MY_APP_MAINTENANCE'")
+        return {"type": "env", "var_name": rest}
+    if kind == "file" and colon:
+        parts = urlsplit(value)
+        path = unquote(parts.path)
+        if parts.netloc not in ("", "localhost") or not path.startswith("/") or parts.query or parts.fragment:
+            raise ValueError(
+                "a file backend string must be an absolute file URL, 'file:///absolute/path'; "
+                "for a relative path use the table form {type = \"file\", path = \"state.txt\"}"
+            )
+        return {"type": "file", "path": path}
+    if kind in ("redis", "rediss") and rest.startswith("//"):
+        return {"type": "redis", "url": value}
+    raise ValueError(f"not a backend; use {BACKEND_STRING_FORMS} or a table with type = 'env' | 'file' | 'memory' | 'redis'")
+
+
+def normalise_backend(value: Any) -> Any:
+    """Before-validator for the ``backend`` key: strings become tables, everything else passes on."""
+    if isinstance(value, str):
+        return backend_from_string(value)
+    return value

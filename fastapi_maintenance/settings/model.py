@@ -1,0 +1,208 @@
+"""The typed settings model: every key of the config file, the environment and keyword arguments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Literal, Optional, Tuple, Type, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from typing_extensions import Annotated
+
+from ..errors import require_extra
+from .backend import BackendConfig, EnvBackendConfig, normalise_backend
+from .explain import config_error, value_sources
+from .globs import validate_glob
+from .sources import LoadContext, PathArg, build_sources, current_context
+from .values import (
+    parse_rfc3339,
+    validate_http_token,
+    validate_ip_network,
+    validate_retry_after,
+)
+
+__all__ = [
+    "DEFAULT_MESSAGE",
+    "BypassSettings",
+    "FaultPolicy",
+    "MaintenanceSettings",
+    "ResponseSettings",
+    "WindowSettings",
+]
+
+DEFAULT_MESSAGE = "Service temporarily unavailable due to maintenance"
+FaultPolicy = Literal["last_known", "open", "closed"]
+
+PathGlob = Annotated[str, AfterValidator(validate_glob)]
+IPNetworkText = Annotated[str, BeforeValidator(validate_ip_network)]
+HttpToken = Annotated[str, AfterValidator(validate_http_token)]
+Rfc3339 = Annotated[datetime, BeforeValidator(parse_rfc3339)]
+
+
+def _template_path(value: Optional[Path]) -> Optional[Path]:
+    """The template must exist now (not at the first request), and Jinja2 must be installed to render it."""
+    if value is None:
+        return None
+    path = value if value.is_absolute() else Path.cwd() / value
+    if not path.is_file():
+        raise ValueError(f"template file not found: {path}")
+    require_extra("jinja2", extra="templates", purpose="response.template (a Jinja2 HTML page)")
+    return path
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseSettings(_Section):
+    """The maintenance response."""
+
+    status_code: int = Field(503, ge=400, le=599, description="HTTP status of the maintenance response (400-599).")
+    message: str = Field(DEFAULT_MESSAGE, description='Message sent as the JSON body {"detail": message}.')
+    template: Annotated[Optional[Path], AfterValidator(_template_path)] = Field(
+        None,
+        description=(
+            "Jinja2 HTML page (autoescaped; context: message, retry_after, path) served when the client's "
+            "most preferred Accept type is text/html. Relative to the config file's folder. "
+            "Needs the 'templates' extra."
+        ),
+    )
+
+
+class BypassSettings(_Section):
+    """A secret that lets operators in during maintenance, exchanged for a signed, expiring cookie."""
+
+    secret: SecretStr = Field(
+        min_length=16,
+        description="The bypass secret (at least 16 characters). Never logged; changing it invalidates every cookie.",
+    )
+    param: HttpToken = Field("maintenance_bypass", description="Query parameter that carries the secret.")
+    header: HttpToken = Field("X-Maintenance-Bypass", description="Request header that carries the secret.")
+    cookie: HttpToken = Field("fastapi_maintenance_bypass", description="Name of the bypass cookie.")
+    max_age: int = Field(43200, gt=0, description="Lifetime of the bypass cookie in seconds (default 12 h).")
+
+
+class WindowSettings(_Section):
+    """A scheduled maintenance window: maintenance is on from start (inclusive) to end (exclusive)."""
+
+    start: Rfc3339 = Field(description="Start, an RFC 3339 date-time with a UTC offset.")
+    end: Rfc3339 = Field(description="End, an RFC 3339 date-time with a UTC offset, after start.")
+    message: Optional[str] = Field(None, description="Message shown during this window instead of response.message.")
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("start")
+        if isinstance(start, datetime) and end <= start:
+            raise ValueError(f"end must be after start ({start.isoformat()})")
+        return end
+
+
+class MaintenanceSettings(BaseSettings):
+    """All settings, from (highest first) keyword arguments, ``FASTAPI_MAINTENANCE_*`` variables,
+    one TOML/YAML config file, defaults.
+
+    ``MaintenanceSettings(**keys)`` reads the file named by ``FASTAPI_MAINTENANCE_CONFIG`` (if any);
+    ``MaintenanceSettings(_config_file=path, **keys)`` reads ``path``. Every problem raises
+    ``MaintenanceConfigError``.
+    """
+
+    model_config = SettingsConfigDict(extra="forbid", validate_default=True)
+
+    enabled: Optional[bool] = Field(
+        None,
+        description="Hard switch: true or false overrides the backend's state; leave it out to follow the backend.",
+    )
+    backend: Annotated[BackendConfig, BeforeValidator(normalise_backend)] = Field(
+        default_factory=EnvBackendConfig,
+        description=(
+            "Where the maintenance state lives: 'env', 'env:VAR_NAME', 'file:///absolute/path', 'memory', "
+            "'redis://host:6379/0' (or 'rediss://'), or a table with type = env | file | memory | redis. "
+            "Default: the environment variable FASTAPI_MAINTENANCE_MODE."
+        ),
+    )
+    exempt_paths: List[PathGlob] = Field(
+        default_factory=list,
+        description="Path globs always served, even in maintenance ('*' within a segment, '**' across segments).",
+    )
+    maintenance_paths: List[PathGlob] = Field(
+        default_factory=list,
+        description="Path globs always in maintenance, whatever the state (one subsystem down, the rest up).",
+    )
+    exempt_docs: bool = Field(True, description="Serve FastAPI's docs URLs (/docs, /redoc, /openapi.json) during maintenance.")
+    retry_after: Annotated[Union[int, datetime], BeforeValidator(validate_retry_after)] = Field(
+        3600,
+        description=(
+            "Retry-After header: whole seconds (>= 0), or an RFC 3339 date-time with a UTC offset, "
+            "sent as an HTTP-date."
+        ),
+    )
+    response: ResponseSettings = Field(default_factory=ResponseSettings, description="The maintenance response.")
+    on_backend_error: FaultPolicy = Field(
+        "last_known",
+        description=(
+            "What to answer while the backend cannot be read: 'last_known' (the last state read, off if none), "
+            "'open' (serve traffic) or 'closed' (maintenance on)."
+        ),
+    )
+    read_only: bool = Field(
+        False, description="During maintenance block only unsafe methods; GET, HEAD and OPTIONS keep working."
+    )
+    allowed_ips: List[IPNetworkText] = Field(
+        default_factory=list,
+        description="Client addresses or CIDR ranges (IPv4/IPv6) always served during maintenance.",
+    )
+    trusted_proxies: List[IPNetworkText] = Field(
+        default_factory=list,
+        description=(
+            "Proxy addresses or CIDR ranges whose X-Forwarded-For / Forwarded headers are believed "
+            "when finding the client address."
+        ),
+    )
+    bypass: Optional[BypassSettings] = Field(
+        None, description="Bypass secret for operators (query parameter or header, then a signed cookie)."
+    )
+    windows: List[WindowSettings] = Field(
+        default_factory=list,
+        description="Scheduled maintenance windows; inside one, maintenance is on and Retry-After counts down to its end.",
+    )
+
+    def __init__(
+        self,
+        _config_file: Optional[PathArg] = None,
+        _sources_report: Optional[Dict[str, str]] = None,
+        **values: Any,
+    ) -> None:
+        context = LoadContext.start(_config_file, values)
+        variable = current_context()
+        token = variable.set(context)
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise config_error(exc, context, type(self)) from None
+        finally:
+            variable.reset(token)
+        if _sources_report is not None:
+            _sources_report.update(value_sources(self, context))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: Type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> Tuple[PydanticBaseSettingsSource, ...]:
+        return build_sources(settings_cls, init_settings)
