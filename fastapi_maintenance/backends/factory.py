@@ -27,9 +27,11 @@ def _redis_backend(url: str, key: str) -> BaseStateBackend:
     except ImportError as exc:
         if exc.name == "redis" or (exc.name or "").startswith("redis."):
             raise MaintenanceConfigError(
-                'The redis backend needs the optional package \'redis\': pip install "fastapi-maintenance[redis]"'
+                "The redis backend needs the optional package 'redis': pip install \"fastapi-maintenance[redis]\""
             ) from None
-        raise MaintenanceConfigError(f"The redis backend is not available in this installation: {exc}") from None
+        raise MaintenanceConfigError(
+            f"The redis backend is not available in this installation: {exc}"
+        ) from None
     backend: BaseStateBackend = RedisBackend(url, key=key)
     return backend
 

@@ -85,9 +85,9 @@ class _BackendModel(BaseModel):
 class EnvBackendConfig(_BackendModel):
     """The state comes from an environment variable, read-only at runtime."""
 
-    type: Literal["env"] = Field("env", description="'env': the state is an environment variable.")
+    type: Literal["env"] = Field(default="env", description="'env': the state is an environment variable.")
     var_name: Annotated[str, AfterValidator(validate_env_var_name)] = Field(
-        DEFAULT_ENV_VAR,
+        default=DEFAULT_ENV_VAR,
         description="Name of the environment variable holding the state (1/0, on/off, true/false, yes/no).",
     )
 
@@ -98,7 +98,9 @@ class EnvBackendConfig(_BackendModel):
 class FileBackendConfig(_BackendModel):
     """The state is a small text file holding 1 or 0, shared by the processes of one host."""
 
-    type: Literal["file"] = Field("file", description="'file': the state is a text file holding 1 or 0.")
+    type: Literal["file"] = Field(
+        default="file", description="'file': the state is a text file holding 1 or 0."
+    )
     path: Annotated[Path, AfterValidator(_absolute_path)] = Field(
         description="Path of the state file; a relative path resolves against the config file's folder.",
     )
@@ -110,7 +112,9 @@ class FileBackendConfig(_BackendModel):
 class MemoryBackendConfig(_BackendModel):
     """The state lives in this process only (tests, single-process apps)."""
 
-    type: Literal["memory"] = Field("memory", description="'memory': the state lives in this process only.")
+    type: Literal["memory"] = Field(
+        default="memory", description="'memory': the state lives in this process only."
+    )
 
     def describe(self) -> str:
         return "memory"
@@ -119,13 +123,13 @@ class MemoryBackendConfig(_BackendModel):
 class RedisBackendConfig(_BackendModel):
     """The state lives in Redis and is shared by every worker and host (the ``redis`` extra)."""
 
-    type: Literal["redis"] = Field("redis", description="'redis': the state is shared through Redis.")
+    type: Literal["redis"] = Field(default="redis", description="'redis': the state is shared through Redis.")
     url: Annotated[str, AfterValidator(_validate_redis_url)] = Field(
         repr=False,
         description="Redis URL: redis://[user:password@]host:6379/0, or rediss:// for TLS.",
     )
     key: Annotated[str, AfterValidator(_validate_redis_key)] = Field(
-        DEFAULT_REDIS_KEY, description="Redis key holding the state (and naming its pub/sub channel)."
+        default=DEFAULT_REDIS_KEY, description="Redis key holding the state (and naming its pub/sub channel)."
     )
 
     def describe(self) -> str:
@@ -161,12 +165,14 @@ def backend_from_string(text: str) -> Dict[str, Any]:
         if parts.netloc not in ("", "localhost") or not path.startswith("/") or parts.query or parts.fragment:
             raise ValueError(
                 "a file backend string must be an absolute file URL, 'file:///absolute/path'; "
-                "for a relative path use the table form {type = \"file\", path = \"state.txt\"}"
+                'for a relative path use the table form {type = "file", path = "state.txt"}'
             )
         return {"type": "file", "path": path}
     if kind in ("redis", "rediss") and rest.startswith("//"):
         return {"type": "redis", "url": value}
-    raise ValueError(f"not a backend; use {BACKEND_STRING_FORMS} or a table with type = 'env' | 'file' | 'memory' | 'redis'")
+    raise ValueError(
+        f"not a backend; use {BACKEND_STRING_FORMS} or a table with type = 'env' | 'file' | 'memory' | 'redis'"
+    )
 
 
 def normalise_backend(value: Any) -> Any:

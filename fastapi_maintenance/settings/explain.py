@@ -16,7 +16,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from ..errors import MaintenanceConfigError
 from .backend import BACKEND_STRING_FORMS, BACKEND_TYPES, redact_url_credentials
-from .sources import Loc, LoadContext
+from .sources import LoadContext, Loc
 
 __all__ = ["ALLOWED", "config_error", "dotted", "value_sources"]
 
@@ -137,11 +137,11 @@ def _problem(error: Dict[str, Any], context: LoadContext, settings_cls: Type[Bas
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         key = dotted((*loc, "type"))
         where = context.source_of(loc)
-        allowed = ALLOWED["backend.type"]
+        allowed_types = ALLOWED["backend.type"]
         if kind == "union_tag_not_found":
-            return f"{key}: missing in the table from {where}; a backend table needs type = {allowed}"
+            return f"{key}: missing in the table from {where}; a backend table needs type = {allowed_types}"
         tag = error.get("ctx", {}).get("tag", "")
-        return f"{key} = {_show(tag, key)} (from {where}) is not a backend type; allowed: {allowed}"
+        return f"{key} = {_show(tag, key)} (from {where}) is not a backend type; allowed: {allowed_types}"
     key = dotted(loc)
     if kind == "extra_forbidden":
         name = str(loc[-1])
@@ -161,7 +161,9 @@ def _problem(error: Dict[str, Any], context: LoadContext, settings_cls: Type[Bas
     return f"{key} = {shown} (from {context.source_of(loc)}): {message}{tail}"
 
 
-def config_error(exc: ValidationError, context: LoadContext, settings_cls: Type[BaseModel]) -> MaintenanceConfigError:
+def config_error(
+    exc: ValidationError, context: LoadContext, settings_cls: Type[BaseModel]
+) -> MaintenanceConfigError:
     """One MaintenanceConfigError listing every problem in ``exc``."""
     problems = [_problem(dict(error), context, settings_cls) for error in exc.errors(include_url=False)]
     where = f" (config file {context.config_file})" if context.config_file is not None else ""
@@ -178,10 +180,10 @@ def value_sources(settings: BaseModel, context: LoadContext) -> Dict[str, str]:
     ``"file /path/to/config.toml"``, ``"default"``. ``backend`` is one key: it is replaced as a whole.
     """
     result: Dict[str, str] = {}
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, BaseModel) and name != "backend":
-            for sub in type(value).model_fields:
+    for name, info in type(settings).model_fields.items():
+        sections = _unwrap_models(info.annotation) if name != "backend" else []
+        if len(sections) == 1 and typing.get_origin(info.annotation) not in (list, List):
+            for sub in sections[0].model_fields:
                 result[f"{name}.{sub}"] = context.source_of((name, sub))
         else:
             result[name] = context.source_of((name,))

@@ -29,7 +29,9 @@ def validate_glob(pattern: str) -> str:
     if not pattern:
         raise ValueError("an empty path glob matches nothing; remove it or write a path such as '/health*'")
     if not pattern.startswith("/"):
-        raise ValueError(f"a path glob must start with '/', like the request path it matches (got {pattern!r})")
+        raise ValueError(
+            f"a path glob must start with '/', like the request path it matches (got {pattern!r})"
+        )
     if any(ch in pattern for ch in "\r\n\t\x00"):
         raise ValueError(f"a path glob must not contain control characters (got {pattern!r})")
     return pattern

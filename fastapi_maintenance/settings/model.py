@@ -68,10 +68,14 @@ class _Section(BaseModel):
 class ResponseSettings(_Section):
     """The maintenance response."""
 
-    status_code: int = Field(503, ge=400, le=599, description="HTTP status of the maintenance response (400-599).")
-    message: str = Field(DEFAULT_MESSAGE, description='Message sent as the JSON body {"detail": message}.')
+    status_code: int = Field(
+        default=503, ge=400, le=599, description="HTTP status of the maintenance response (400-599)."
+    )
+    message: str = Field(
+        default=DEFAULT_MESSAGE, description='Message sent as the JSON body {"detail": message}.'
+    )
     template: Annotated[Optional[Path], AfterValidator(_template_path)] = Field(
-        None,
+        default=None,
         description=(
             "Jinja2 HTML page (autoescaped; context: message, retry_after, path) served when the client's "
             "most preferred Accept type is text/html. Relative to the config file's folder. "
@@ -87,10 +91,16 @@ class BypassSettings(_Section):
         min_length=16,
         description="The bypass secret (at least 16 characters). Never logged; changing it invalidates every cookie.",
     )
-    param: HttpToken = Field("maintenance_bypass", description="Query parameter that carries the secret.")
-    header: HttpToken = Field("X-Maintenance-Bypass", description="Request header that carries the secret.")
-    cookie: HttpToken = Field("fastapi_maintenance_bypass", description="Name of the bypass cookie.")
-    max_age: int = Field(43200, gt=0, description="Lifetime of the bypass cookie in seconds (default 12 h).")
+    param: HttpToken = Field(
+        default="maintenance_bypass", description="Query parameter that carries the secret."
+    )
+    header: HttpToken = Field(
+        default="X-Maintenance-Bypass", description="Request header that carries the secret."
+    )
+    cookie: HttpToken = Field(default="fastapi_maintenance_bypass", description="Name of the bypass cookie.")
+    max_age: int = Field(
+        default=43200, gt=0, description="Lifetime of the bypass cookie in seconds (default 12 h)."
+    )
 
 
 class WindowSettings(_Section):
@@ -98,7 +108,9 @@ class WindowSettings(_Section):
 
     start: Rfc3339 = Field(description="Start, an RFC 3339 date-time with a UTC offset.")
     end: Rfc3339 = Field(description="End, an RFC 3339 date-time with a UTC offset, after start.")
-    message: Optional[str] = Field(None, description="Message shown during this window instead of response.message.")
+    message: Optional[str] = Field(
+        default=None, description="Message shown during this window instead of response.message."
+    )
 
     @field_validator("end")
     @classmethod
@@ -107,6 +119,14 @@ class WindowSettings(_Section):
         if isinstance(start, datetime) and end <= start:
             raise ValueError(f"end must be after start ({start.isoformat()})")
         return end
+
+
+def _default_backend() -> EnvBackendConfig:
+    return EnvBackendConfig()
+
+
+def _default_response() -> ResponseSettings:
+    return ResponseSettings()
 
 
 class MaintenanceSettings(BaseSettings):
@@ -121,11 +141,11 @@ class MaintenanceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", validate_default=True)
 
     enabled: Optional[bool] = Field(
-        None,
+        default=None,
         description="Hard switch: true or false overrides the backend's state; leave it out to follow the backend.",
     )
     backend: Annotated[BackendConfig, BeforeValidator(normalise_backend)] = Field(
-        default_factory=EnvBackendConfig,
+        default_factory=_default_backend,
         description=(
             "Where the maintenance state lives: 'env', 'env:VAR_NAME', 'file:///absolute/path', 'memory', "
             "'redis://host:6379/0' (or 'rediss://'), or a table with type = env | file | memory | redis. "
@@ -140,24 +160,30 @@ class MaintenanceSettings(BaseSettings):
         default_factory=list,
         description="Path globs always in maintenance, whatever the state (one subsystem down, the rest up).",
     )
-    exempt_docs: bool = Field(True, description="Serve FastAPI's docs URLs (/docs, /redoc, /openapi.json) during maintenance.")
+    exempt_docs: bool = Field(
+        default=True,
+        description="Serve FastAPI's docs URLs (/docs, /redoc, /openapi.json) during maintenance.",
+    )
     retry_after: Annotated[Union[int, datetime], BeforeValidator(validate_retry_after)] = Field(
-        3600,
+        default=3600,
         description=(
             "Retry-After header: whole seconds (>= 0), or an RFC 3339 date-time with a UTC offset, "
             "sent as an HTTP-date."
         ),
     )
-    response: ResponseSettings = Field(default_factory=ResponseSettings, description="The maintenance response.")
+    response: ResponseSettings = Field(
+        default_factory=_default_response, description="The maintenance response."
+    )
     on_backend_error: FaultPolicy = Field(
-        "last_known",
+        default="last_known",
         description=(
             "What to answer while the backend cannot be read: 'last_known' (the last state read, off if none), "
             "'open' (serve traffic) or 'closed' (maintenance on)."
         ),
     )
     read_only: bool = Field(
-        False, description="During maintenance block only unsafe methods; GET, HEAD and OPTIONS keep working."
+        default=False,
+        description="During maintenance block only unsafe methods; GET, HEAD and OPTIONS keep working.",
     )
     allowed_ips: List[IPNetworkText] = Field(
         default_factory=list,
@@ -171,7 +197,8 @@ class MaintenanceSettings(BaseSettings):
         ),
     )
     bypass: Optional[BypassSettings] = Field(
-        None, description="Bypass secret for operators (query parameter or header, then a signed cookie)."
+        default=None,
+        description="Bypass secret for operators (query parameter or header, then a signed cookie).",
     )
     windows: List[WindowSettings] = Field(
         default_factory=list,

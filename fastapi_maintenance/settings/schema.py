@@ -21,7 +21,12 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _BACKEND_STRING = r"^(env(:[A-Za-z_][A-Za-z0-9_]*)?|memory|file:(//(localhost)?)?/.+|rediss?://.+)$"
 _HTTP_TOKEN = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
-_DEF_NAMES = {"env": "EnvBackendConfig", "file": "FileBackendConfig", "memory": "MemoryBackendConfig", "redis": "RedisBackendConfig"}
+_DEF_NAMES = {
+    "env": "EnvBackendConfig",
+    "file": "FileBackendConfig",
+    "memory": "MemoryBackendConfig",
+    "redis": "RedisBackendConfig",
+}
 
 
 def _drop_titles(node: Any) -> None:
@@ -66,7 +71,13 @@ def config_json_schema() -> Dict[str, Any]:
             "type": "string",
             "pattern": _BACKEND_STRING,
             "description": "String form: env, env:VAR_NAME, file:///absolute/path, memory, redis://host:6379/0, rediss://...",
-            "examples": ["env", "env:MY_APP_MAINTENANCE", "file:///var/run/myapp/maintenance", "memory", "redis://localhost:6379/0"],
+            "examples": [
+                "env",
+                "env:MY_APP_MAINTENANCE",
+                "file:///var/run/myapp/maintenance",
+                "memory",
+                "redis://localhost:6379/0",
+            ],
         },
         {"oneOf": tables["oneOf"], "description": "Table form, with type = env | file | memory | redis."},
     ]
@@ -85,7 +96,10 @@ def config_json_schema() -> Dict[str, Any]:
     for name in ("allowed_ips", "trusted_proxies"):
         properties[name]["items"]["description"] = "An IPv4/IPv6 address or CIDR range, e.g. 10.0.0.0/8."
 
-    properties["$schema"] = {"type": "string", "description": "Where editors find this schema; ignored when loading."}
+    properties["$schema"] = {
+        "type": "string",
+        "description": "Where editors find this schema; ignored when loading.",
+    }
     ordered: Dict[str, Any] = {
         "$schema": SCHEMA_DIALECT,
         "title": "fastapi-maintenance configuration",

@@ -79,6 +79,12 @@ class Layer:
             origin = self.origins.get(loc[:length])
             if origin is not None:
                 return origin
+        below = [origin for key, origin in self.origins.items() if key[: len(loc)] == loc]
+        if len(below) == 1:
+            return below[0]
+        if below:  # several variables set keys inside ``loc``
+            names = ", ".join(origin.rsplit(" ", 1)[-1] for origin in below)
+            return f"environment variables {names}"
         return self.label
 
 
@@ -210,10 +216,7 @@ class EnvironmentSource(_RecordingSource):
                 continue
             if raw == "":
                 continue
-            if len(path) == 1:
-                value = self._decode(name, key, fields[key], raw)
-            else:
-                value = raw
+            value = self._decode(name, key, fields[key], raw) if len(path) == 1 else raw
             self._place(values, path, value, name)
             origins[tuple(path)] = f"environment variable {name}"
         return self._publish(Layer("environment", values, origins))
@@ -224,7 +227,11 @@ class EnvironmentSource(_RecordingSource):
         if _is_list(annotation):
             return _json(name, raw, list, '["/health*", "/status"]')
         if key == "backend":
-            return _json(name, raw, dict, '{"type": "file", "path": "/srv/state"}') if raw.lstrip()[:1] == "{" else raw
+            return (
+                _json(name, raw, dict, '{"type": "file", "path": "/srv/state"}')
+                if raw.lstrip()[:1] == "{"
+                else raw
+            )
         if _model_in(annotation) is not None:
             return _json(name, raw, dict, '{"status_code": 503}')
         return raw

@@ -62,7 +62,9 @@ def validate_retry_after(value: Any) -> RetryAfter:
         raise ValueError("expected whole seconds (an integer >= 0) or an RFC 3339 date-time, got a boolean")
     if isinstance(value, int):
         if value < 0:
-            raise ValueError(f"seconds must be 0 or more (or give an RFC 3339 date-time such as {RFC3339_EXAMPLE})")
+            raise ValueError(
+                f"seconds must be 0 or more (or give an RFC 3339 date-time such as {RFC3339_EXAMPLE})"
+            )
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
@@ -110,5 +112,7 @@ def validate_http_token(value: str) -> str:
 def validate_env_var_name(value: str) -> str:
     """An environment variable name: letters, digits and underscores, not starting with a digit."""
     if not _ENV_NAME.match(value):
-        raise ValueError("must be an environment variable name: letters, digits and '_', not starting with a digit")
+        raise ValueError(
+            "must be an environment variable name: letters, digits and '_', not starting with a digit"
+        )
     return value
