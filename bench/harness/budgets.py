@@ -1,0 +1,75 @@
+"""The budgets of issue 7, evaluated on one run's results."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, Iterator, List, Optional
+
+OURS_OFF = ("ours-env", "ours-file", "ours-memory", "ours-redis", "ours-toml")
+ON_BUDGET_ROUTES = 50
+
+
+@dataclass(frozen=True)
+class Budget:
+    description: str
+    where: str
+    ratio: str
+    threshold: float
+    median: Optional[float]
+    q1: Optional[float]
+    q3: Optional[float]
+
+    @property
+    def status(self) -> str:
+        if self.median is None:
+            return "not measured"
+        return "pass" if self.median >= self.threshold else "MISSED"
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {**asdict(self), "status": self.status}
+
+
+def _budget(description: str, where: str, ratios: Dict[str, Any], key: str, threshold: float) -> Budget:
+    measured = ratios.get(key)
+    if measured is None:
+        return Budget(description, where, key, threshold, None, None, None)
+    return Budget(description, where, key, threshold, measured["median"], measured["q1"], measured["q3"])
+
+
+def _inprocess_budgets(results: Dict[str, Any]) -> Iterator[Budget]:
+    groups: List[Dict[str, Any]] = results.get("inprocess", [])
+    off_groups = [group for group in groups if group["label"].startswith("off")]
+    for group in off_groups:
+        ratios, where = group["ratios"], group["label"]
+        for name in OURS_OFF:
+            if name in group["variants"]:
+                yield _budget("maintenance off >= 0.95x bare", where, ratios, f"{name}/bare", 0.95)
+        yield _budget("off vs 0.0.5, env backend >= 2.5x", where, ratios, "ours-env/fm005-env", 2.5)
+        yield _budget("off vs 0.0.5, file backend >= 10x", where, ratios, "ours-file/fm005-file", 10.0)
+    if not off_groups:
+        yield Budget("maintenance off >= 0.95x bare", "in-process", "ours-*/bare", 0.95, None, None, None)
+    on_groups = [g for g in groups if g["label"].startswith("on") and g["route_count"] == ON_BUDGET_ROUTES]
+    ratios = on_groups[0]["ratios"] if on_groups else {}
+    where = on_groups[0]["label"] if on_groups else f"on, {ON_BUDGET_ROUTES} routes"
+    yield _budget("maintenance on >= 3x a bare 503 route", where, ratios, "ours-on/bare-503", 3.0)
+    yield _budget("maintenance on >= 2x 0.0.5's on path", where, ratios, "ours-on/fm005-on", 2.0)
+
+
+def evaluate(results: Dict[str, Any]) -> List[Budget]:
+    """Every budget with its measured median; a budget whose ratio was not measured is 'not measured'."""
+    budgets = list(_inprocess_budgets(results))
+    http = results.get("http") or {}
+    budgets.append(
+        _budget(
+            "HTTP, maintenance off >= 0.95x bare",
+            "HTTP (uvicorn + wrk)",
+            http.get("ratios", {}),
+            "ours-env/bare",
+            0.95,
+        )
+    )
+    return budgets
+
+
+def all_met(budgets: List[Budget]) -> bool:
+    return all(budget.status == "pass" for budget in budgets)

@@ -1,0 +1,200 @@
+"""The HTTP harness: each variant served by uvicorn on 127.0.0.1, loaded by wrk over loopback.
+
+All servers start first and stay up; rounds then run wrk against each in
+rotating order, for a bounded time each, and report paired ratios.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .pool import BENCH_DIR, Places, clean_environment
+from .stats import paired_ratios, rotated, summary
+from .traffic import UNKNOWN_PATH, problem_with, traffic
+from .variants import variant
+
+Log = Callable[[str], None]
+_RATE = re.compile(r"Requests/sec:\s+([0-9.]+)")
+_TOTAL = re.compile(r"(\d+) requests in")
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def lua_script(paths: List[str]) -> str:
+    """A wrk script cycling through ``paths``, one per request."""
+    quoted = ",\n".join(f'  "{path}"' for path in paths)
+    return (
+        f"local paths = {{\n{quoted}\n}}\n"
+        "local count = #paths\n"
+        "local next_index = 0\n"
+        "request = function()\n"
+        "  next_index = next_index % count + 1\n"
+        '  return wrk.format("GET", paths[next_index])\n'
+        "end\n"
+    )
+
+
+def get(port: int, path: str) -> Tuple[int, bytes, Optional[str]]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read(), response.getheader("Retry-After")
+    finally:
+        connection.close()
+
+
+class Server:
+    """One variant served by uvicorn in its own process."""
+
+    def __init__(self, name: str, route_count: int, places: Places) -> None:
+        spec = variant(name)
+        if spec.impl == "fm005":
+            raise ValueError("the HTTP harness serves this repository's variants only")
+        self.name = name
+        self.maintenance = spec.maintenance
+        self.route_count = route_count
+        self.port = free_port()
+        self.folder = places.workdir / f"http-{name}-{route_count}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "harness.serve", "--variant", name, "--routes", str(route_count)]
+        command += ["--port", str(self.port), "--workdir", str(self.folder)]
+        if places.redis_url is not None:
+            command += ["--redis-url", places.redis_url]
+        self.log_path = self.folder / "stderr.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            command,
+            cwd=BENCH_DIR,
+            env=clean_environment(spec.env, repo_on_path=places.repo),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server {self.name} exited:\n{self.log_path.read_text(errors='replace')}")
+            try:
+                get(self.port, "/health")
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server {self.name} did not start within {timeout} s") from None
+                time.sleep(0.1)
+
+    def check(self, sample: int = 32) -> List[str]:
+        """Problems in real HTTP responses to a sample of the traffic and an unknown path."""
+        problems = []
+        checks: List[Tuple[str, Optional[Dict[str, Any]]]] = [
+            (t.path, t.body) for t in traffic(self.route_count, sample)
+        ]
+        checks.append((UNKNOWN_PATH, None))
+        for path, expected in checks:
+            status, body, retry_after = get(self.port, path)
+            problem = problem_with(path, status, body, retry_after, self.maintenance, expected)
+            if problem is not None:
+                problems.append(problem)
+        return problems
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def run_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int) -> Dict[str, Any]:
+    command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    rate = _RATE.search(output)
+    total = _TOTAL.search(output)
+    if rate is None or total is None:
+        raise RuntimeError(f"cannot read wrk's output:\n{output}")
+    non_2xx = _NON_2XX.search(output)
+    errors = _SOCKET_ERRORS.search(output)
+    return {
+        "rate": float(rate.group(1)),
+        "requests": int(total.group(1)),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(int(value) for value in errors.groups()) if errors else 0,
+    }
+
+
+def _verify_load(name: str, maintenance: bool, result: Dict[str, Any]) -> None:
+    """Every request under load must have been answered as expected (all 200s off, all 503s on)."""
+    expected_non_2xx = result["requests"] if maintenance else 0
+    if result["non_2xx"] != expected_non_2xx or result["socket_errors"]:
+        raise RuntimeError(f"HTTP {name}: unexpected answers under load: {result}")
+
+
+def run_http(
+    names: List[str],
+    comparisons: List[Tuple[str, str]],
+    route_count: int,
+    places: Places,
+    *,
+    wrk: str,
+    rounds: int,
+    seconds: int,
+    connections: int,
+    log: Log,
+) -> Dict[str, Any]:
+    log(
+        f"HTTP: {', '.join(names)}; {route_count} routes, {rounds} rounds of {seconds} s each, wrk -c{connections}"
+    )
+    script = places.workdir / f"paths-{route_count}.lua"
+    script.write_text(lua_script([t.path for t in traffic(route_count)]), encoding="utf-8")
+    servers = {name: Server(name, route_count, places) for name in names}
+    try:
+        for server in servers.values():
+            server.wait_ready()
+        problems = {name: server.check() for name, server in servers.items()}
+        wrong = {name: found for name, found in problems.items() if found}
+        if wrong:
+            raise RuntimeError(f"HTTP: wrong responses: {wrong}")
+        for server in servers.values():
+            run_wrk(wrk, server.port, script, 1, connections)  # warm-up
+        measured_rounds: List[Dict[str, float]] = []
+        raw: List[Dict[str, Any]] = []
+        for number in range(rounds):
+            measured: Dict[str, float] = {}
+            for name in rotated(names, number):
+                result = run_wrk(wrk, servers[name].port, script, seconds, connections)
+                _verify_load(name, servers[name].maintenance, result)
+                measured[name] = result["rate"]
+                raw.append({"round": number, "variant": name, **result})
+            measured_rounds.append(measured)
+            log(f"  round {number + 1}/{rounds}: " + ", ".join(f"{n} {measured[n]:.0f}/s" for n in names))
+    finally:
+        for server in servers.values():
+            server.stop()
+    return {
+        "route_count": route_count,
+        "seconds": seconds,
+        "connections": connections,
+        "variants": names,
+        "rounds": measured_rounds,
+        "wrk": raw,
+        "throughput": {name: summary([m[name] for m in measured_rounds]) for name in names},
+        "ratios": {f"{a}/{b}": summary(paired_ratios(measured_rounds, a, b)) for a, b in comparisons},
+    }

@@ -1,0 +1,107 @@
+"""The in-process harness: variants in their own workers, short interleaved rounds, paired ratios."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Tuple
+
+from .pool import Places, Worker, start_workers, stop_workers
+from .stats import paired_ratios, rotated, summary
+
+#: Requests per calibration run; also the warm-up.
+CALIBRATION_REQUESTS = 300
+
+Log = Callable[[str], None]
+
+
+class IncorrectResponses(RuntimeError):
+    """A variant answered wrongly: its timings would mean nothing."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Variants timed against each other, in the same rounds, on one app size."""
+
+    label: str
+    route_count: int
+    variants: List[str]
+    comparisons: List[Tuple[str, str]] = field(default_factory=list)
+
+
+def off_group(route_count: int, *, fm005: bool, redis: bool) -> Group:
+    ours = ["ours-env", "ours-file", "ours-memory", *(["ours-redis"] if redis else []), "ours-toml"]
+    theirs = ["fm005-env", "fm005-file"] if fm005 else []
+    names = ["bare", "floor", *ours, *theirs]
+    comparisons = [(name, "bare") for name in names if name != "bare"]
+    if fm005:
+        comparisons += [("ours-env", "fm005-env"), ("ours-file", "fm005-file")]
+    return Group(f"off, {route_count} routes", route_count, names, comparisons)
+
+
+def on_group(route_count: int, *, fm005: bool) -> Group:
+    names = ["bare", "bare-503", "ours-on", *(["fm005-on"] if fm005 else [])]
+    comparisons = [("ours-on", "bare-503"), ("bare-503", "bare"), ("ours-on", "bare")]
+    if fm005:
+        comparisons += [("ours-on", "fm005-on"), ("fm005-on", "bare-503")]
+    return Group(f"on, {route_count} routes", route_count, names, comparisons)
+
+
+def check_all(workers: Dict[str, Worker]) -> Dict[str, List[str]]:
+    """Every worker's response problems (empty lists when all is correct)."""
+    return {name: worker.check() for name, worker in workers.items()}
+
+
+def calibrate(workers: Dict[str, Worker], round_seconds: float) -> Dict[str, int]:
+    """Requests per round for each variant, so that each of its runs lasts about ``round_seconds``."""
+    counts: Dict[str, int] = {}
+    for name, worker in workers.items():
+        worker.run(CALIBRATION_REQUESTS)
+        elapsed = worker.run(CALIBRATION_REQUESTS)
+        counts[name] = max(10, int(round_seconds * CALIBRATION_REQUESTS / elapsed))
+    return counts
+
+
+def time_rounds(
+    workers: Dict[str, Worker], counts: Dict[str, int], rounds: int, log: Log
+) -> List[Dict[str, float]]:
+    """Throughput (requests per second) of each variant, round by round, in rotating order."""
+    names = list(workers)
+    measured_rounds: List[Dict[str, float]] = []
+    for number in range(rounds):
+        measured: Dict[str, float] = {}
+        for name in rotated(names, number):
+            measured[name] = counts[name] / workers[name].run(counts[name])
+        measured_rounds.append(measured)
+        log(f"  round {number + 1}/{rounds}: " + ", ".join(f"{n} {measured[n]:.0f}/s" for n in names))
+    return measured_rounds
+
+
+def analyse(group: Group, measured_rounds: List[Dict[str, float]]) -> Dict[str, Any]:
+    return {
+        "throughput": {name: summary([m[name] for m in measured_rounds]) for name in group.variants},
+        "ratios": {f"{a}/{b}": summary(paired_ratios(measured_rounds, a, b)) for a, b in group.comparisons},
+    }
+
+
+def run_group(group: Group, places: Places, rounds: int, round_seconds: float, log: Log) -> Dict[str, Any]:
+    log(f"in-process: {group.label}: {', '.join(group.variants)}")
+    workers = start_workers(group.variants, group.route_count, places)
+    try:
+        problems = check_all(workers)
+        wrong = {name: found for name, found in problems.items() if found}
+        if wrong:
+            raise IncorrectResponses(f"{group.label}: wrong responses: {wrong}")
+        counts = calibrate(workers, round_seconds)
+        measured_rounds = time_rounds(workers, counts, rounds, log)
+        info = {name: worker.info for name, worker in workers.items()}
+    finally:
+        stop_workers(workers)
+    return {
+        "label": group.label,
+        "route_count": group.route_count,
+        "variants": group.variants,
+        "requests_per_round": counts,
+        "rounds": measured_rounds,
+        "info": info,
+        **analyse(group, measured_rounds),
+    }

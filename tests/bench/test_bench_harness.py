@@ -1,0 +1,103 @@
+"""The benchmark harness must not rot: its variants, run by real worker processes, answer correctly.
+
+Only correctness is asserted here, never speed. The fastapi-maintenance 0.0.5
+variants need bench/.venv-fm005, which ``python bench/run.py --setup`` builds
+and CI does not: their test is skipped, saying so, when that venv is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH_DIR))
+
+from harness.apps import build_app  # noqa: E402
+from harness.inprocess import check_all, time_rounds  # noqa: E402
+from harness.pool import Places, start_workers, stop_workers  # noqa: E402
+from harness.redis_server import private_redis  # noqa: E402
+from harness.traffic import check_app  # noqa: E402
+
+ROUTES = 10
+OURS = ["bare", "floor", "bare-503", "ours-env", "ours-file", "ours-memory", "ours-toml", "ours-on"]
+FM005 = ["fm005-env", "fm005-file", "fm005-on"]
+FM005_PYTHON = BENCH_DIR / ".venv-fm005" / "bin" / "python"
+
+
+def one_short_round(names: List[str], places: Places) -> None:
+    """Start one worker per variant, check every response, then run one tiny timed round."""
+    workers = start_workers(names, ROUTES, places)
+    try:
+        problems = check_all(workers)
+        assert problems == {name: [] for name in names}
+        # A round raises if any timed response had the wrong status, so this checks them too.
+        measured = time_rounds(workers, {name: 20 for name in names}, 1, lambda message: None)
+        assert sorted(measured[0]) == sorted(names)
+    finally:
+        stop_workers(workers)
+
+
+def test_our_variants_answer_correctly_in_one_short_round(tmp_path: Path) -> None:
+    one_short_round(OURS, Places(tmp_path))
+
+
+@pytest.mark.skipif(
+    not FM005_PYTHON.exists(),
+    reason="fastapi-maintenance 0.0.5 variants need bench/.venv-fm005 (python bench/run.py --setup); CI skips them",
+)
+def test_fm005_variants_answer_correctly_in_one_short_round(tmp_path: Path) -> None:
+    places = Places(tmp_path, fm005_python=FM005_PYTHON, fm005_root=FM005_PYTHON.parent.parent)
+    one_short_round(["bare", *FM005], places)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    with private_redis() as url:
+        if url is None:
+            pytest.skip("no redis-server could be started on 127.0.0.1")
+        yield url
+
+
+@pytest.mark.redis
+def test_redis_variant_answers_correctly_in_one_short_round(tmp_path: Path, redis_url: str) -> None:
+    one_short_round(["ours-redis"], Places(tmp_path, redis_url=redis_url))
+
+
+async def _problems(app: ASGIApp, maintenance: bool) -> List[str]:
+    return await check_app(app, ROUTES, maintenance, sample=8)
+
+
+@pytest.mark.anyio
+async def test_the_response_check_catches_wrong_answers() -> None:
+    """The check that guards every timing must be able to fail."""
+    serving, answering_503 = build_app(ROUTES), build_app(ROUTES, answer_503=True)
+    assert await _problems(serving, False) == []
+    assert await _problems(answering_503, True) == []
+    wrong_status = await _problems(serving, True)
+    assert wrong_status
+    assert "status 200, expected 503" in wrong_status[0]
+    assert "status 503, expected 200" in (await _problems(answering_503, False))[0]
+
+    without_retry_after = _dropping_retry_after(answering_503)
+    assert "without a Retry-After header" in (await _problems(without_retry_after, True))[0]
+
+
+def _dropping_retry_after(app: ASGIApp) -> ASGIApp:
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        async def filtered(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message["headers"] if k.lower() != b"retry-after"]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, filtered)
+
+    return wrapped
