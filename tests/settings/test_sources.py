@@ -56,7 +56,9 @@ CASES = [
         ["/billing/**"],
         [],
     ),
-    Case("exempt_docs", {"exempt_docs": False}, {"EXEMPT_DOCS": "false"}, lambda s: s.exempt_docs, False, True),
+    Case(
+        "exempt_docs", {"exempt_docs": False}, {"EXEMPT_DOCS": "false"}, lambda s: s.exempt_docs, False, True
+    ),
     Case("retry_after", {"retry_after": 120}, {"RETRY_AFTER": "120"}, lambda s: s.retry_after, 120, 3600),
     Case(
         "response.status_code",
@@ -110,7 +112,9 @@ CASES = [
     Case(
         "windows",
         {"windows": [{"start": START, "end": END, "message": "Upgrade"}]},
-        {"WINDOWS": '[{"start": "2031-01-02T03:00:00+02:00", "end": "2031-01-02T05:30:00Z", "message": "Upgrade"}]'},
+        {
+            "WINDOWS": '[{"start": "2031-01-02T03:00:00+02:00", "end": "2031-01-02T05:30:00Z", "message": "Upgrade"}]'
+        },
         lambda s: [(w.start, w.end, w.message) for w in s.windows],
         [(START, END, "Upgrade")],
         [],
@@ -152,7 +156,9 @@ def test_config_file(case: Case, suffix: str, write: Callable[..., Path]) -> Non
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_file_named_by_environment(case: Case, write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_named_by_environment(
+    case: Case, write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write("from-env.toml", case.data)
     monkeypatch.setenv("FASTAPI_MAINTENANCE_CONFIG", str(path))
     assert case.read(MaintenanceSettings()) == case.expected
@@ -174,7 +180,9 @@ def test_relative_config_path_is_relative_to_the_current_directory(
     assert load_settings("m.yaml").retry_after == 5
 
 
-def test_nested_keys_merge_across_sources(write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nested_keys_merge_across_sources(
+    write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write("m.toml", {"response": {"status_code": 500, "message": "file"}})
     monkeypatch.setenv("FASTAPI_MAINTENANCE_RESPONSE__MESSAGE", "env")
     settings, sources = load_settings_with_sources(path, response={"status_code": 599})
@@ -228,11 +236,16 @@ def test_reserved_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) ->
     assert load_settings() == MaintenanceSettings()
 
 
-def test_env_backend_own_variable_is_allowed(write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_backend_own_variable_is_allowed(
+    write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FASTAPI_MAINTENANCE_FLAG", "on")
     path = write("m.yaml", {"backend": {"type": "env", "var_name": "FASTAPI_MAINTENANCE_FLAG"}})
     assert load_settings(path).backend == EnvBackendConfig(var_name="FASTAPI_MAINTENANCE_FLAG")
-    assert load_settings(backend="env:FASTAPI_MAINTENANCE_FLAG").backend.describe() == "env:FASTAPI_MAINTENANCE_FLAG"
+    assert (
+        load_settings(backend="env:FASTAPI_MAINTENANCE_FLAG").backend.describe()
+        == "env:FASTAPI_MAINTENANCE_FLAG"
+    )
 
 
 def test_schema_key_in_a_file_is_ignored(write: Callable[..., Path]) -> None:
@@ -275,11 +288,16 @@ def test_settings_instance_can_be_passed_as_a_section() -> None:
     assert settings.response.status_code == 429
 
 
-def test_retry_after_datetime_from_every_source(write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retry_after_datetime_from_every_source(
+    write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = datetime(2031, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     assert load_settings(retry_after=expected).retry_after == expected
     assert load_settings(retry_after="2031-01-02T03:04:05Z").retry_after == expected
-    assert load_settings(write("m.toml", text="retry_after = 2031-01-02T05:04:05+02:00\n")).retry_after == expected
+    assert (
+        load_settings(write("m.toml", text="retry_after = 2031-01-02T05:04:05+02:00\n")).retry_after
+        == expected
+    )
     assert load_settings(write("m.yaml", text="retry_after: 2031-01-02T03:04:05Z\n")).retry_after == expected
     monkeypatch.setenv("FASTAPI_MAINTENANCE_RETRY_AFTER", "2031-01-02T03:04:05.000Z")
     assert load_settings().retry_after == expected
@@ -299,7 +317,12 @@ def test_bypass_every_key(write: Callable[..., Path], monkeypatch: pytest.Monkey
         monkeypatch.setenv(f"FASTAPI_MAINTENANCE_BYPASS__{key.upper()}", str(value))
     settings, sources = load_settings_with_sources()
     assert settings.bypass is not None
-    assert (settings.bypass.param, settings.bypass.header, settings.bypass.cookie, settings.bypass.max_age) == (
+    assert (
+        settings.bypass.param,
+        settings.bypass.header,
+        settings.bypass.cookie,
+        settings.bypass.max_age,
+    ) == (
         "p",
         "X-Let-Me-In",
         "c",
@@ -311,7 +334,12 @@ def test_bypass_every_key(write: Callable[..., Path], monkeypatch: pytest.Monkey
 def test_bypass_defaults() -> None:
     settings = load_settings(bypass={"secret": "x" * 16})
     assert settings.bypass is not None
-    assert (settings.bypass.param, settings.bypass.header, settings.bypass.cookie, settings.bypass.max_age) == (
+    assert (
+        settings.bypass.param,
+        settings.bypass.header,
+        settings.bypass.cookie,
+        settings.bypass.max_age,
+    ) == (
         "maintenance_bypass",
         "X-Maintenance-Bypass",
         "fastapi_maintenance_bypass",
