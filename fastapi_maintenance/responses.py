@@ -58,7 +58,7 @@ class _Template:
             import jinja2
         except ImportError as exc:  # pragma: no cover - exercised without the extra only
             raise MaintenanceConfigError(
-                f"response.template ({path}) needs Jinja2: pip install \"fastapi-maintenance[templates]\""
+                f'response.template ({path}) needs Jinja2: pip install "fastapi-maintenance[templates]"'
             ) from exc
         try:
             source = path.read_text(encoding="utf-8")
@@ -107,7 +107,11 @@ class MaintenanceResponses:
         )
 
     def build(
-        self, headers: List[Tuple[bytes, bytes]], path: str, message: Optional[str], retry_after: Optional[str]
+        self,
+        headers: List[Tuple[bytes, bytes]],
+        path: str,
+        message: Optional[str],
+        retry_after: Optional[str],
     ) -> Response:
         """The response for one request; the prebuilt default unless something varies."""
         if self._template is not None:

@@ -1,32 +1,116 @@
 """Which route a request reaches, and that route's forced mark, compiled once from the app's router.
 
-The router dispatches to the first route that fully matches (path and
-method). To find it without trying every route, routes are bucketed by their
-first path segment: a request only tries the routes whose first segment is
-its own or a parameter, in router order. Route objects' own ``matches`` is
-used for the final answer, so custom converters, mounts and host routes
-behave exactly as the router does.
+The router tree (mounted sub-apps, FastAPI's included routers) is flattened
+into leaves in dispatch order: a path regex, the methods, the scope type and
+the endpoint's mark. A request reaches the first leaf that matches fully
+(path and method), as the router would dispatch it. To avoid trying every
+leaf, leaves are bucketed by their first path segment: a request only tries
+the leaves whose first segment is its own or a parameter.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Pattern,
+    Sequence,
+    Tuple,
+)
 
-from starlette.routing import BaseRoute, Match, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Match, Mount, Route, WebSocketRoute, compile_path
 from starlette.types import Scope
 
 from .decorators import forced_mark
 
-_Entry = Tuple[BaseRoute, Optional[bool]]
+_iter_route_contexts: Optional[Callable[[Sequence[BaseRoute]], Iterable[Any]]]
+try:  # FastAPI >= 0.16x keeps included routers as nodes; this walks them with their full paths.
+    from fastapi.routing import iter_route_contexts as _iter_route_contexts
+except ImportError:  # pragma: no cover - older FastAPI flattens routers itself
+    _iter_route_contexts = None
+
+
+class _Leaf:
+    """One dispatch target: what a request must look like to reach it, and its mark."""
+
+    __slots__ = ("mark", "methods", "opaque", "regex", "scope_type")
+
+    def __init__(
+        self,
+        regex: Optional[Pattern[str]],
+        methods: Optional[FrozenSet[str]],
+        scope_type: Optional[str],
+        mark: Optional[bool],
+        opaque: Optional[BaseRoute] = None,
+    ) -> None:
+        self.regex = regex
+        self.methods = methods
+        self.scope_type = scope_type
+        self.mark = mark
+        self.opaque = opaque
+
+    def reached_by(self, scope: Scope, scope_type: str, route_path: str) -> bool:
+        if self.opaque is not None:
+            # A route kind we cannot see into (Host, custom): ask it, on a copy of the scope.
+            return self.opaque.matches(dict(scope))[0] is Match.FULL
+        if self.scope_type is not None and self.scope_type != scope_type:
+            return False
+        assert self.regex is not None
+        if self.regex.match(route_path) is None:
+            return False
+        return self.methods is None or scope_type != "http" or scope.get("method") in self.methods
+
+
+def _expanded(routes: Sequence[BaseRoute]) -> Iterator[Tuple[BaseRoute, Any]]:
+    """(original route, object carrying its effective path/methods/endpoint), in dispatch order."""
+    if _iter_route_contexts is None:
+        for route in routes:
+            yield route, route
+        return
+    for context in _iter_route_contexts(routes):
+        yield context.original_route, context
+
+
+def _flatten(routes: Sequence[BaseRoute], prefix: str) -> Iterator[Tuple[str, _Leaf]]:
+    """(path format, leaf) for every dispatch target below ``routes``."""
+    for original, effective in _expanded(routes):
+        if isinstance(original, Mount):
+            mount_path = prefix + str(getattr(effective, "path", original.path))
+            children = list(getattr(original, "routes", None) or [])
+            if children:
+                yield from _flatten(children, mount_path)
+            else:
+                path_format = mount_path + "/{path:path}"
+                yield path_format, _Leaf(compile_path(path_format)[0], None, None, None)
+        elif isinstance(original, (Route, WebSocketRoute)):
+            path_format = prefix + str(getattr(effective, "path_format", None) or original.path_format)
+            methods = getattr(effective, "methods", None)
+            scope_type = "websocket" if isinstance(original, WebSocketRoute) else "http"
+            leaf = _Leaf(
+                compile_path(path_format)[0],
+                frozenset(methods) if methods else None,
+                scope_type,
+                forced_mark(getattr(effective, "endpoint", None)),
+            )
+            yield path_format, leaf
+        elif not prefix:
+            yield "{opaque}", _Leaf(None, None, None, None, opaque=original)
+        else:
+            # Unknown route kind inside a mount: count the whole mount as reachable.
+            path_format = prefix + "/{path:path}"
+            yield path_format, _Leaf(compile_path(path_format)[0], None, None, None)
 
 
 def _first_segment(path_format: str) -> Optional[str]:
-    """The literal first segment of a route path, or None when it may vary (a parameter, an empty mount)."""
-    stripped = path_format.lstrip("/")
-    segment = stripped.split("/", 1)[0]
-    if "{" in segment:
-        return None
-    return segment
+    """The literal first segment of a path, or None when it may vary (a parameter)."""
+    segment = path_format.lstrip("/").split("/", 1)[0]
+    return None if "{" in segment else segment
 
 
 def _request_segment(route_path: str) -> str:
@@ -35,50 +119,34 @@ def _request_segment(route_path: str) -> str:
     return stripped if slash < 0 else stripped[:slash]
 
 
-def _route_key(route: BaseRoute) -> Optional[str]:
-    if isinstance(route, (Route, WebSocketRoute)):
-        return _first_segment(route.path_format)
-    if isinstance(route, Mount):
-        if not route.path:
-            return None
-        return _first_segment(route.path_format)
-    return None
-
-
 class RouteTable:
-    """A snapshot of a router's routes, indexed by first path segment."""
+    """A snapshot of a router's routes, flattened and indexed by first path segment."""
 
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         self.size = len(routes)
-        entries: List[Tuple[int, _Entry, Optional[str]]] = []
-        for index, route in enumerate(routes):
-            mark = forced_mark(getattr(route, "endpoint", None))
-            entries.append((index, (route, mark), _route_key(route)))
-        wildcard = [entry for _, entry, key in entries if key is None]
-        buckets: Dict[str, List[_Entry]] = {}
-        for key in {key for _, _, key in entries if key is not None}:
-            buckets[key] = [entry for _, entry, entry_key in entries if entry_key in (key, None)]
-        self._buckets = buckets
-        self._wildcard = wildcard
-        self.has_forced_on = any(entry[1] is True for _, entry, _ in entries)
-        self.forced_on_regexes = tuple(
-            route.path_regex
-            for _, (route, mark), _ in entries
-            if mark is True and isinstance(route, (Route, WebSocketRoute))
-        )
+        keyed: List[Tuple[Optional[str], _Leaf]] = [
+            (_first_segment(path_format), leaf) for path_format, leaf in _flatten(routes, "")
+        ]
+        self._wildcard = [leaf for key, leaf in keyed if key is None]
+        self._buckets: Dict[str, List[_Leaf]] = {
+            key: [leaf for leaf_key, leaf in keyed if leaf_key in (key, None)]
+            for key in {key for key, _ in keyed if key is not None}
+        }
+        forced_on = [leaf for _, leaf in keyed if leaf.mark is True]
+        self.has_forced_on = bool(forced_on)
+        self._forced_on_regexes = tuple(leaf.regex for leaf in forced_on if leaf.regex is not None)
 
     def lookup(self, scope: Scope, route_path: str) -> Tuple[bool, Optional[bool]]:
         """(found, mark) for the route the router would dispatch this request to."""
-        candidates = self._buckets.get(_request_segment(route_path), self._wildcard)
-        for route, mark in candidates:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return True, mark
+        scope_type = scope["type"]
+        for leaf in self._buckets.get(_request_segment(route_path), self._wildcard):
+            if leaf.reached_by(scope, scope_type, route_path):
+                return True, leaf.mark
         return False, None
 
     def may_be_forced_on(self, route_path: str) -> bool:
         """Cheap pre-check: could this path reach a forced-on route at all?"""
-        return any(regex.match(route_path) for regex in self.forced_on_regexes)
+        return any(regex.match(route_path) for regex in self._forced_on_regexes)
 
 
 def routes_of(app: Any) -> Optional[List[BaseRoute]]:

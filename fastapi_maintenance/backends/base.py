@@ -42,7 +42,7 @@ class BaseStateBackend(ABC):
         """
         return None
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, deliberately empty
         """Release connections and background tasks; called at app shutdown."""
 
     def describe(self) -> str:

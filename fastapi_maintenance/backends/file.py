@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -28,7 +29,7 @@ class LocalFileBackend(BaseStateBackend):
     A missing file means off; reading never creates it.
     """
 
-    def __init__(self, file_path: Union[str, "os.PathLike[str]"], *, check_interval: float = 0.5) -> None:
+    def __init__(self, file_path: Union[str, os.PathLike[str]], *, check_interval: float = 0.5) -> None:
         self.file_path = Path(file_path)
         self.check_interval = check_interval
         self._value = False
@@ -104,10 +105,8 @@ class LocalFileBackend(BaseStateBackend):
             os.chmod(temp_name, 0o644)
             os.replace(temp_name, self.file_path)
         except BaseException:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temp_name)
-            except OSError:
-                pass
             raise
         self._value = value
         self._error = None

@@ -1,0 +1,249 @@
+"""``MaintenanceModeMiddleware``: a thin pure-ASGI middleware over a compiled plan and the rule engine.
+
+Per request it reads the application-wide state (overrides, hard switch,
+backend cache) first; when that is off and no route can be forced on, the
+request goes straight to the app. Only when maintenance could apply does it
+look up the route, evaluate exemptions and ask the rule engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Dict, Optional, Union
+
+from starlette._utils import get_route_path
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .backends.base import BaseStateBackend
+from .control import current_middleware
+from .plan import Plan, compile_plan, plan_from_arguments, split_arguments
+from .routes import RouteTable, routes_of
+from .rules import Decision, Facts, Reason, decide, exemptions_matter, global_state
+from .settings import MaintenanceSettings, load_settings
+from .state import keeper_for
+
+logger = logging.getLogger("fastapi_maintenance")
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_DOCS_ATTRIBUTES = ("openapi_url", "docs_url", "redoc_url", "swagger_ui_oauth2_redirect_url")
+
+
+class MaintenanceModeMiddleware:
+    """Answer requests with a 503 while maintenance mode is on, except where the rules say otherwise.
+
+    Keyword arguments: ``enable_maintenance`` (hard switch), ``backend``,
+    ``exempt_callback`` and ``response_callback`` (sync or async, taking the
+    Request), ``settings`` (a ``MaintenanceSettings``), and any settings key
+    (``exempt_paths=[...]``, ``retry_after=600``, ...). Without ``settings``
+    the settings come from ``FASTAPI_MAINTENANCE_*`` variables and the file
+    named by ``FASTAPI_MAINTENANCE_CONFIG``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        /,
+        *,
+        settings: Optional[MaintenanceSettings] = None,
+        _plan: Optional[Plan] = None,
+        **kwargs: Any,
+    ) -> None:
+        self.app = app
+        plan = _plan if _plan is not None else plan_from_arguments(settings, kwargs)
+        self.plan = plan
+        self.settings = plan.settings
+        self.backend: BaseStateBackend = plan.backend
+        self._keeper = keeper_for(plan.backend)
+        self._hard_switch = plan.hard_switch
+        self._responses = plan.responses
+        self._maintenance_paths = plan.maintenance_paths
+        self._closes_backend = type(plan.backend).aclose is not BaseStateBackend.aclose
+        self._table: Optional[RouteTable] = None
+        self._routes: Optional[list[Any]] = None
+        self._route_count = -1
+        self._docs_paths: frozenset[str] = frozenset()
+        self._may_force_on = plan.maintenance_paths is not None
+
+    @classmethod
+    def from_config(
+        cls, path: Union[str, os.PathLike[str], None] = None, **kwargs: Any
+    ) -> ConfiguredMaintenanceMiddleware:
+        """Load and validate a TOML or YAML file now; return a factory for ``app.add_middleware``.
+
+        ``kwargs`` are the middleware's own arguments (``backend``,
+        ``exempt_callback``, ``response_callback``, ``enable_maintenance``) or
+        settings keys; both win over every settings source.
+        """
+        own, options = split_arguments(kwargs)
+        settings = load_settings(path, **options)
+        return ConfiguredMaintenanceMiddleware(compile_plan(settings, **own))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope_type = scope["type"]
+        if scope_type != "http" and scope_type != "websocket":
+            if scope_type == "lifespan" and self._closes_backend:
+                await self.app(scope, receive, self._closing_backend_on_shutdown(send))
+            else:
+                await self.app(scope, receive, send)
+            return
+        token = current_middleware.set(self)
+        try:
+            routes = self._routes
+            if routes is None or len(routes) != self._route_count:
+                self._compile_routes(scope)
+            state = await self._global_state()
+            if state.maintenance or self._may_force_on:
+                decision = await self._decide(scope, state)
+                if decision.maintenance:
+                    await self._respond(scope, receive, send, decision)
+                    return
+            await self.app(scope, receive, send)
+        finally:
+            current_middleware.reset(token)
+
+    def _compile_routes(self, scope: Scope) -> None:
+        """Index the app's routes and docs URLs; again only if the route list changes size."""
+        app = scope.get("app")
+        routes = routes_of(app)
+        if routes is None:
+            self._routes = []
+            self._table = RouteTable([])
+        else:
+            self._routes = routes
+            self._table = RouteTable(routes)
+        self._route_count = self._table.size
+        docs = {getattr(app, name, None) for name in _DOCS_ATTRIBUTES} if self.plan.exempt_docs else set()
+        self._docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
+        self._may_force_on = self._table.has_forced_on or self._maintenance_paths is not None
+
+    async def _global_state(self) -> Decision:
+        """Levels 4 to 6 of the precedence table, from memory whenever the backend allows."""
+        keeper = self._keeper
+        overrides = keeper.overrides
+        if overrides:
+            return global_state(overrides[-1].value, None, False, False)
+        if self._hard_switch is not None:
+            return global_state(None, self._hard_switch, False, False)
+        value = keeper.peek()
+        if value is None:
+            value = await keeper.read()
+            if value is None:
+                value = self._fault_value()
+        return global_state(None, None, value, False)
+
+    def _fault_value(self) -> bool:
+        policy = self.plan.on_backend_error
+        if policy == "open":
+            return False
+        if policy == "closed":
+            return True
+        return bool(self._keeper.last_known)
+
+    async def _decide(self, scope: Scope, state: Decision) -> Decision:
+        route_path = get_route_path(scope)
+        table = self._table
+        assert table is not None
+        in_maintenance_paths = self._maintenance_paths is not None and self._maintenance_paths(route_path)
+        if not state.maintenance and not in_maintenance_paths and not table.may_be_forced_on(route_path):
+            return state
+        found, mark = table.lookup(scope, route_path) if self._routes else (True, None)
+        forced = mark
+        if in_maintenance_paths:
+            forced = True
+        elif mark is None and self.plan.exempt_paths is not None and self.plan.exempt_paths(route_path):
+            forced = False
+        exemption = None
+        if found and exemptions_matter(forced, state):
+            exemption = await self._exemption(scope, route_path)
+        return decide(
+            Facts(
+                route_found=found,
+                forced=forced,
+                exemption=exemption,
+                override=state.maintenance if state.reason is Reason.OVERRIDE else None,
+                hard_switch=state.maintenance if state.reason is Reason.HARD_SWITCH else None,
+                backend_state=state.maintenance and state.reason is Reason.BACKEND,
+                in_window=state.maintenance and state.reason is Reason.WINDOW,
+                read_only=self.plan.read_only,
+                safe_method=scope.get("method", "GET") in _SAFE_METHODS,
+            )
+        )
+
+    async def _exemption(self, scope: Scope, route_path: str) -> Optional[Reason]:
+        """Level 3: the first request exemption that applies."""
+        if route_path in self._docs_paths:
+            return Reason.EXEMPT_DOCS
+        if scope["type"] == "http" and scope.get("method") == "OPTIONS" and _is_preflight(scope):
+            return Reason.CORS_PREFLIGHT
+        callback = self.plan.exempt_callback
+        if callback is not None:
+            try:
+                if await callback(Request(scope)):
+                    return Reason.EXEMPT_CALLBACK
+            except Exception:
+                logger.exception("exempt_callback raised; the request is treated as not exempt")
+        return None
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send, decision: Decision) -> None:
+        response: Optional[Response] = None
+        callback = self.plan.response_callback
+        if callback is not None:
+            try:
+                response = await callback(Request(scope, receive))
+            except Exception:
+                logger.exception("response_callback raised; sending the default maintenance response")
+            else:
+                if not isinstance(response, Response):
+                    logger.error(
+                        "response_callback returned %r, not a Response; sending the default maintenance response",
+                        type(response).__name__,
+                    )
+                    response = None
+        if response is None:
+            response = self._responses.build(scope["headers"], scope.get("path", ""), None, None)
+        if scope["type"] == "websocket":
+            await self._refuse_websocket(scope, receive, send, response)
+        else:
+            await response(scope, receive, send)
+
+    async def _refuse_websocket(self, scope: Scope, receive: Receive, send: Send, response: Response) -> None:
+        """Refuse before the app sees the connection: an HTTP denial response where the server allows it."""
+        if "websocket.http.response" in scope.get("extensions", {}):
+            await response(scope, receive, send)
+            return
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": 1013, "reason": "Try Again Later"})
+
+    def _closing_backend_on_shutdown(self, send: Send) -> Send:
+        """Forward lifespan messages untouched; close the backend just before shutdown completes."""
+
+        async def forward(message: Message) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                try:
+                    await self.backend.aclose()
+                except Exception:
+                    logger.exception("closing the maintenance state backend failed")
+            await send(message)
+
+        return forward
+
+
+def _is_preflight(scope: Scope) -> bool:
+    headers: Dict[bytes, bytes] = dict(scope["headers"])
+    return b"access-control-request-method" in headers and b"origin" in headers
+
+
+class ConfiguredMaintenanceMiddleware:
+    """What ``from_config`` returns: a validated plan waiting for its app (``app.add_middleware(factory)``)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def __call__(self, app: ASGIApp) -> MaintenanceModeMiddleware:
+        return MaintenanceModeMiddleware(app, _plan=self.plan)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run every check: ruff, mypy --strict, pytest, the docs build.
+# Works on a fresh machine with only Python; as root it also installs redis-server (Debian) for the Redis tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+
+if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing redis-server (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+        || echo "could not install redis-server: the Redis tests will be skipped"
+fi
+
+echo "== ruff"
+python -m ruff check .
+python -m ruff format --check .
+echo "== mypy --strict"
+python -m mypy
+echo "== pytest"
+python -m pytest "$@"
+if [ -f mkdocs.yml ]; then
+    echo "== mkdocs build --strict"
+    python -m mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+fi

@@ -1,0 +1,28 @@
+"""Shared fixtures: a clean environment and no leftover default backend between tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from fastapi_maintenance.control import _Defaults
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _clean_maintenance_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No FASTAPI_MAINTENANCE_* variable from the outer environment leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("FASTAPI_MAINTENANCE_"):
+            monkeypatch.delenv(name)
+    configured, fallback = _Defaults.configured, _Defaults.fallback
+    _Defaults.configured = None
+    _Defaults.fallback = None
+    yield
+    _Defaults.configured, _Defaults.fallback = configured, fallback

@@ -1,0 +1,230 @@
+"""The precedence table: the pure engine, and the real middleware against an independent reference model."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Dict, List, Optional, Tuple
+
+import anyio
+import pytest
+from fastapi import FastAPI, Request
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    force_maintenance_mode_off,
+    force_maintenance_mode_on,
+    maintenance_mode_off,
+    maintenance_mode_on,
+)
+from fastapi_maintenance.backends import MemoryBackend
+from fastapi_maintenance.rules import Decision, Facts, Reason, decide
+from tests.support.asgi import client_for
+
+
+def reference_blocks(
+    *,
+    route_found: bool,
+    mark: Optional[bool],
+    exempt: bool,
+    overrides: List[bool],
+    hard_switch: Optional[bool],
+    backend_state: bool,
+    read_only: bool,
+    safe_method: bool,
+) -> bool:
+    """The table as the docs state it, written independently of the engine."""
+    if not route_found:
+        return False
+    if mark is not None:
+        return mark
+    if exempt:
+        return False
+    if overrides:
+        on = overrides[-1]
+    elif hard_switch is not None:
+        on = hard_switch
+    else:
+        on = backend_state
+    if on and read_only and safe_method:
+        return False
+    return on
+
+
+def test_engine_reasons_for_each_level() -> None:
+    assert decide(Facts(route_found=False, forced=True)) == Decision(False, Reason.NO_ROUTE)
+    assert decide(Facts(forced=True, exemption=Reason.EXEMPT_DOCS)) == Decision(True, Reason.ROUTE_FORCED_ON)
+    assert decide(Facts(forced=False, override=True)) == Decision(False, Reason.ROUTE_FORCED_OFF)
+    assert decide(Facts(exemption=Reason.EXEMPT_IP, override=True)) == Decision(False, Reason.EXEMPT_IP)
+    assert decide(Facts(override=False, hard_switch=True)) == Decision(False, Reason.OVERRIDE)
+    assert decide(Facts(hard_switch=False, backend_state=True)) == Decision(False, Reason.HARD_SWITCH)
+    assert decide(Facts(backend_state=True)) == Decision(True, Reason.BACKEND)
+    assert decide(Facts(in_window=True)) == Decision(True, Reason.WINDOW)
+    assert decide(Facts(hard_switch=False, in_window=True)) == Decision(False, Reason.HARD_SWITCH)
+    assert decide(Facts(backend_state=True, read_only=True, safe_method=True)) == Decision(
+        False, Reason.READ_ONLY
+    )
+    assert decide(Facts(forced=True, read_only=True, safe_method=True)) == Decision(
+        True, Reason.ROUTE_FORCED_ON
+    )
+    assert decide(Facts()) == Decision(False, Reason.BACKEND)
+
+
+@given(
+    route_found=st.booleans(),
+    forced=st.sampled_from([None, True, False]),
+    exempt=st.booleans(),
+    overrides=st.lists(st.booleans(), max_size=3),
+    hard_switch=st.sampled_from([None, True, False]),
+    backend_state=st.booleans(),
+    read_only=st.booleans(),
+    safe_method=st.booleans(),
+)
+def test_engine_agrees_with_the_reference_model(
+    route_found: bool,
+    forced: Optional[bool],
+    exempt: bool,
+    overrides: List[bool],
+    hard_switch: Optional[bool],
+    backend_state: bool,
+    read_only: bool,
+    safe_method: bool,
+) -> None:
+    facts = Facts(
+        route_found=route_found,
+        forced=forced,
+        exemption=Reason.EXEMPT_CALLBACK if exempt else None,
+        override=overrides[-1] if overrides else None,
+        hard_switch=hard_switch,
+        backend_state=backend_state,
+        read_only=read_only,
+        safe_method=safe_method,
+    )
+    expected = reference_blocks(
+        route_found=route_found,
+        mark=forced,
+        exempt=exempt,
+        overrides=overrides,
+        hard_switch=hard_switch,
+        backend_state=backend_state,
+        read_only=read_only,
+        safe_method=safe_method,
+    )
+    assert decide(facts).maintenance is expected
+
+
+AppKey = Tuple[Optional[bool], bool]
+_APPS: Dict[AppKey, Tuple[FastAPI, MemoryBackend]] = {}
+
+
+def app_for(hard_switch: Optional[bool], read_only: bool) -> Tuple[FastAPI, MemoryBackend]:
+    """One real app per middleware configuration, reused across examples."""
+    key = (hard_switch, read_only)
+    if key not in _APPS:
+        backend = MemoryBackend()
+        app = FastAPI()
+
+        def exempt(request: Request) -> bool:
+            return request.headers.get("x-exempt") == "yes"
+
+        app.add_middleware(
+            MaintenanceModeMiddleware,
+            backend=backend,
+            enable_maintenance=hard_switch,
+            exempt_callback=exempt,
+            read_only=read_only,
+        )
+
+        @app.api_route("/on/{item}", methods=["GET", "POST"])
+        @force_maintenance_mode_on
+        async def forced_on(item: int) -> str:
+            return "on"
+
+        @app.api_route("/off/{item}", methods=["GET", "POST"])
+        @force_maintenance_mode_off
+        def forced_off(item: int) -> str:
+            return "off"
+
+        @app.api_route("/plain/{item}", methods=["GET", "POST"])
+        async def plain(item: int) -> str:
+            return "plain"
+
+        _APPS[key] = (app, backend)
+    return _APPS[key]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    route=st.sampled_from(["on", "off", "plain", "missing"]),
+    exempt=st.booleans(),
+    overrides=st.lists(st.booleans(), max_size=3),
+    hard_switch=st.sampled_from([None, True, False]),
+    backend_state=st.booleans(),
+    read_only=st.booleans(),
+    method=st.sampled_from(["GET", "POST"]),
+    item=st.integers(min_value=0, max_value=10**6),
+)
+def test_the_real_middleware_follows_the_table(
+    route: str,
+    exempt: bool,
+    overrides: List[bool],
+    hard_switch: Optional[bool],
+    backend_state: bool,
+    read_only: bool,
+    method: str,
+    item: int,
+) -> None:
+    app, backend = app_for(hard_switch, read_only)
+    mark = {"on": True, "off": False}.get(route)
+    expected_block = reference_blocks(
+        route_found=route != "missing",
+        mark=mark,
+        exempt=exempt,
+        overrides=overrides,
+        hard_switch=hard_switch,
+        backend_state=backend_state,
+        read_only=read_only,
+        safe_method=method == "GET",
+    )
+
+    async def scenario() -> int:
+        await backend.set_value(backend_state)
+        async with AsyncExitStack() as stack, client_for(app) as client:
+            for value in overrides:
+                context = maintenance_mode_on(backend) if value else maintenance_mode_off(backend)
+                await stack.enter_async_context(context)
+            headers = {"x-exempt": "yes"} if exempt else {}
+            response = await client.request(method, f"/{route}/{item}", headers=headers)
+        assert backend.peek() is backend_state, "overrides restore the backend when they exit"
+        return response.status_code
+
+    status = anyio.run(scenario)
+    if route == "missing":
+        assert status == 404
+    elif expected_block:
+        assert status == 503
+    else:
+        assert status == 200
+
+
+@pytest.mark.anyio
+async def test_exemptions_are_not_evaluated_when_they_cannot_matter() -> None:
+    calls: List[str] = []
+
+    def exempt(request: Request) -> bool:
+        calls.append(request.url.path)
+        return True
+
+    app = FastAPI()
+    app.add_middleware(MaintenanceModeMiddleware, backend=MemoryBackend(True), exempt_callback=exempt)
+
+    @app.get("/on")
+    @force_maintenance_mode_on
+    async def on() -> str:
+        return "on"
+
+    async with client_for(app) as client:
+        assert (await client.get("/on")).status_code == 503
+        assert (await client.get("/missing")).status_code == 404
+    assert calls == []
