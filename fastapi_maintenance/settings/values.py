@@ -87,6 +87,10 @@ def validate_ip_network(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("expected an IP address or CIDR range as a string, such as '10.0.0.0/8'")
     text = value.strip()
+    if "%" in text:
+        raise ValueError(
+            f"{text!r} has an IPv6 zone id (%...); client addresses are matched without one, remove it"
+        )
     try:
         ipaddress.ip_network(text, strict=True)
     except ValueError as exc:
