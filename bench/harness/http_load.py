@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .pool import BENCH_DIR, Places, clean_environment
-from .stats import paired_ratios, rotated, summary
+from .stats import Round, analyse, bracketed, run_round
 from .traffic import UNKNOWN_PATH, problem_with, traffic
 from .variants import variant
 
@@ -158,6 +158,7 @@ def run_http(
     seconds: int,
     connections: int,
     log: Log,
+    reference: str = "bare",
 ) -> Dict[str, Any]:
     log(
         f"HTTP: {', '.join(names)}; {route_count} routes, {rounds} rounds of {seconds} s each, wrk -c{connections}"
@@ -174,17 +175,25 @@ def run_http(
             raise RuntimeError(f"HTTP: wrong responses: {wrong}")
         for server in servers.values():
             run_wrk(wrk, server.port, script, 1, connections)  # warm-up
-        measured_rounds: List[Dict[str, float]] = []
         raw: List[Dict[str, Any]] = []
+        others = [name for name in names if name != reference]
+
+        def measure(name: str) -> float:
+            result = run_wrk(wrk, servers[name].port, script, seconds, connections)
+            _verify_load(name, servers[name].maintenance, result)
+            raw.append({"round": len(measured_rounds), "variant": name, **result})
+            rate: float = result["rate"]
+            return rate
+
+        measured_rounds: List[Round] = []
         for number in range(rounds):
-            measured: Dict[str, float] = {}
-            for name in rotated(names, number):
-                result = run_wrk(wrk, servers[name].port, script, seconds, connections)
-                _verify_load(name, servers[name].maintenance, result)
-                measured[name] = result["rate"]
-                raw.append({"round": number, "variant": name, **result})
+            measured = run_round(bracketed(reference, others, number), reference, measure)
             measured_rounds.append(measured)
-            log(f"  round {number + 1}/{rounds}: " + ", ".join(f"{n} {measured[n]:.0f}/s" for n in names))
+            relative = measured["relative"]
+            log(
+                f"  round {number + 1}/{rounds}: {reference} {measured['throughput'][reference]:.0f}/s; "
+                + ", ".join(f"{n} {relative[n]:.2f}" for n in others)
+            )
     finally:
         for server in servers.values():
             server.stop()
@@ -195,6 +204,5 @@ def run_http(
         "variants": names,
         "rounds": measured_rounds,
         "wrk": raw,
-        "throughput": {name: summary([m[name] for m in measured_rounds]) for name in names},
-        "ratios": {f"{a}/{b}": summary(paired_ratios(measured_rounds, a, b)) for a, b in comparisons},
+        **analyse(measured_rounds, names, comparisons),
     }

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Tuple
 
 from .pool import Places, Worker, start_workers, stop_workers
-from .stats import paired_ratios, rotated, summary
+from .stats import Round, analyse, bracketed, run_round
 
 #: Requests per calibration run; also the warm-up.
 CALIBRATION_REQUESTS = 300
@@ -62,25 +62,24 @@ def calibrate(workers: Dict[str, Worker], round_seconds: float) -> Dict[str, int
 
 
 def time_rounds(
-    workers: Dict[str, Worker], counts: Dict[str, int], rounds: int, log: Log
-) -> List[Dict[str, float]]:
-    """Throughput (requests per second) of each variant, round by round, in rotating order."""
+    workers: Dict[str, Worker], counts: Dict[str, int], rounds: int, log: Log, reference: str = "bare"
+) -> List[Round]:
+    """Throughput (requests per second) of each variant, round by round, each run between two reference runs."""
     names = list(workers)
-    measured_rounds: List[Dict[str, float]] = []
+    others = [name for name in names if name != reference]
+
+    def measure(name: str) -> float:
+        return counts[name] / workers[name].run(counts[name])
+
+    measured_rounds: List[Round] = []
     for number in range(rounds):
-        measured: Dict[str, float] = {}
-        for name in rotated(names, number):
-            measured[name] = counts[name] / workers[name].run(counts[name])
+        measured = run_round(bracketed(reference, others, number), reference, measure)
         measured_rounds.append(measured)
-        log(f"  round {number + 1}/{rounds}: " + ", ".join(f"{n} {measured[n]:.0f}/s" for n in names))
+        relative = measured["relative"]
+        bare = measured["throughput"][reference]
+        ratios = ", ".join(f"{n} {relative[n]:.2f}" for n in others)
+        log(f"  round {number + 1}/{rounds}: {reference} {bare:.0f}/s; vs {reference}: {ratios}")
     return measured_rounds
-
-
-def analyse(group: Group, measured_rounds: List[Dict[str, float]]) -> Dict[str, Any]:
-    return {
-        "throughput": {name: summary([m[name] for m in measured_rounds]) for name in group.variants},
-        "ratios": {f"{a}/{b}": summary(paired_ratios(measured_rounds, a, b)) for a, b in group.comparisons},
-    }
 
 
 def run_group(group: Group, places: Places, rounds: int, round_seconds: float, log: Log) -> Dict[str, Any]:
@@ -103,5 +102,5 @@ def run_group(group: Group, places: Places, rounds: int, round_seconds: float, l
         "requests_per_round": counts,
         "rounds": measured_rounds,
         "info": info,
-        **analyse(group, measured_rounds),
+        **analyse(measured_rounds, group.variants, group.comparisons),
     }

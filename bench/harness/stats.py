@@ -1,9 +1,19 @@
-"""Medians and spreads of paired ratios: robust to a machine whose speed drifts within seconds."""
+"""Rounds and their statistics, built for a machine whose speed drifts by tens of percent within seconds.
+
+In a round every variant runs once, in rotating order, and each run is
+bracketed by two runs of the reference (the bare app): a variant is compared
+with the geometric mean of the reference runs just before and just after it,
+so slow drift cancels. Reports use the median of these per-round ratios and
+their interquartile range.
+"""
 
 from __future__ import annotations
 
+import math
 import statistics
-from typing import Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+Round = Dict[str, Dict[str, float]]
 
 
 def summary(values: Sequence[float]) -> Dict[str, float]:
@@ -25,19 +35,59 @@ def summary(values: Sequence[float]) -> Dict[str, float]:
     }
 
 
-def paired_ratios(rounds: Sequence[Dict[str, float]], numerator: str, denominator: str) -> List[float]:
-    """numerator / denominator within each round, for the rounds that measured both."""
-    return [
-        measured[numerator] / measured[denominator]
-        for measured in rounds
-        if numerator in measured and denominator in measured
-    ]
-
-
 def rotated(names: Sequence[str], round_number: int) -> List[str]:
-    """The order for one round: rotated each round, reversed every other one, so no variant keeps a slot."""
+    """The order for one round: rotated each round, reversed every other cycle, so no variant keeps a slot."""
+    if not names:
+        return []
     shift = round_number % len(names)
     order = list(names[shift:]) + list(names[:shift])
     if (round_number // len(names)) % 2:
         order.reverse()
     return order
+
+
+def bracketed(reference: str, others: Sequence[str], round_number: int) -> List[str]:
+    """reference, a, reference, b, reference, ...: every other variant between two reference runs."""
+    sequence = [reference]
+    for name in rotated(others, round_number):
+        sequence += [name, reference]
+    return sequence
+
+
+def run_round(sequence: Sequence[str], reference: str, measure: Callable[[str], float]) -> Round:
+    """Measure a bracketed sequence: each variant's throughput and its ratio to the neighbouring references."""
+    throughput: Dict[str, float] = {}
+    relative: Dict[str, float] = {}
+    reference_runs: List[float] = []
+    waiting: Optional[Tuple[str, float]] = None
+    for name in sequence:
+        value = measure(name)
+        if name != reference:
+            throughput[name] = value
+            waiting = (name, value)
+            continue
+        if waiting is not None:
+            relative[waiting[0]] = waiting[1] / math.sqrt(reference_runs[-1] * value)
+            waiting = None
+        reference_runs.append(value)
+    throughput[reference] = statistics.fmean(reference_runs)
+    relative[reference] = 1.0
+    return {"throughput": throughput, "relative": relative}
+
+
+def paired_ratios(rounds: Sequence[Round], numerator: str, denominator: str) -> List[float]:
+    """numerator / denominator within each round, both relative to their neighbouring reference runs."""
+    return [
+        measured["relative"][numerator] / measured["relative"][denominator]
+        for measured in rounds
+        if numerator in measured["relative"] and denominator in measured["relative"]
+    ]
+
+
+def analyse(
+    rounds: Sequence[Round], names: Sequence[str], comparisons: Sequence[Tuple[str, str]]
+) -> Dict[str, Any]:
+    return {
+        "throughput": {name: summary([m["throughput"][name] for m in rounds]) for name in names},
+        "ratios": {f"{a}/{b}": summary(paired_ratios(rounds, a, b)) for a, b in comparisons},
+    }

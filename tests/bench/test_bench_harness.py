@@ -1,28 +1,29 @@
-"""The benchmark harness must not rot: its variants, run by real worker processes, answer correctly.
+"""The benchmark harness must not rot: every variant it times answers correctly.
 
-Only correctness is asserted here, never speed. The fastapi-maintenance 0.0.5
-variants need bench/.venv-fm005, which ``python bench/run.py --setup`` builds
-and CI does not: their test is skipped, saying so, when that venv is missing.
+Only correctness is asserted here, never speed. Each variant of this
+repository is built and driven in this process exactly as a worker would;
+the worker protocol itself is exercised with real worker processes for a few
+of them. The fastapi-maintenance 0.0.5 variants need bench/.venv-fm005, which
+``python bench/run.py --setup`` builds and CI does not: their test is skipped,
+saying so, when that venv is missing.
 """
 
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH_DIR))
-
-from harness.apps import build_app  # noqa: E402
-from harness.inprocess import check_all, time_rounds  # noqa: E402
-from harness.pool import Places, start_workers, stop_workers  # noqa: E402
-from harness.redis_server import private_redis  # noqa: E402
-from harness.traffic import check_app  # noqa: E402
+from bench.harness.apps import build_app
+from bench.harness.inprocess import check_all, time_rounds
+from bench.harness.pool import BENCH_DIR, Places, start_workers, stop_workers
+from bench.harness.redis_server import private_redis
+from bench.harness.traffic import check_app
+from bench.harness.variants import BuildContext, variant
+from bench.harness.worker import Driver, Lifespan
 
 ROUTES = 10
 OURS = ["bare", "floor", "bare-503", "ours-env", "ours-file", "ours-memory", "ours-toml", "ours-on"]
@@ -30,30 +31,28 @@ FM005 = ["fm005-env", "fm005-file", "fm005-on"]
 FM005_PYTHON = BENCH_DIR / ".venv-fm005" / "bin" / "python"
 
 
-def one_short_round(names: List[str], places: Places) -> None:
-    """Start one worker per variant, check every response, then run one tiny timed round."""
-    workers = start_workers(names, ROUTES, places)
+async def drive_in_process(name: str, tmp_path: Path, redis_url: Optional[str] = None) -> None:
+    """Build the variant, start its lifespan, check its responses and run a few timed-loop requests."""
+    spec = variant(name)
+    app = spec.build(BuildContext(ROUTES, tmp_path, redis_url))
+    lifespan = Lifespan(app)
+    await lifespan.startup()
     try:
-        problems = check_all(workers)
-        assert problems == {name: [] for name in names}
-        # A round raises if any timed response had the wrong status, so this checks them too.
-        measured = time_rounds(workers, {name: 20 for name in names}, 1, lambda message: None)
-        assert sorted(measured[0]) == sorted(names)
+        assert await check_app(app, ROUTES, spec.maintenance) == []
+        # The timed loop counts every status that is not the expected one.
+        assert (await Driver(app, spec, ROUTES, 64).run(50))["unexpected"] == 0
     finally:
-        stop_workers(workers)
+        await lifespan.shutdown()
 
 
-def test_our_variants_answer_correctly_in_one_short_round(tmp_path: Path) -> None:
-    one_short_round(OURS, Places(tmp_path))
-
-
-@pytest.mark.skipif(
-    not FM005_PYTHON.exists(),
-    reason="fastapi-maintenance 0.0.5 variants need bench/.venv-fm005 (python bench/run.py --setup); CI skips them",
-)
-def test_fm005_variants_answer_correctly_in_one_short_round(tmp_path: Path) -> None:
-    places = Places(tmp_path, fm005_python=FM005_PYTHON, fm005_root=FM005_PYTHON.parent.parent)
-    one_short_round(["bare", *FM005], places)
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", OURS)
+async def test_each_variant_answers_correctly(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in variant(name).env.items():
+        monkeypatch.setenv(key, value)
+    await drive_in_process(name, tmp_path)
 
 
 @pytest.fixture
@@ -66,9 +65,35 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.anyio
 @pytest.mark.redis
-def test_redis_variant_answers_correctly_in_one_short_round(tmp_path: Path, redis_url: str) -> None:
-    one_short_round(["ours-redis"], Places(tmp_path, redis_url=redis_url))
+async def test_redis_variant_answers_correctly(tmp_path: Path, redis_url: str) -> None:
+    await drive_in_process("ours-redis", tmp_path, redis_url)
+
+
+def one_short_round(names: List[str], places: Places) -> None:
+    """Real worker processes: check every response, then one tiny timed round."""
+    workers = start_workers(names, ROUTES, places)
+    try:
+        assert check_all(workers) == {name: [] for name in names}
+        # A round raises if any timed response had the wrong status, so this checks them too.
+        measured = time_rounds(workers, {name: 20 for name in names}, 1, lambda message: None)
+        assert sorted(measured[0]["throughput"]) == sorted(names)
+    finally:
+        stop_workers(workers)
+
+
+def test_workers_check_and_time_one_short_round(tmp_path: Path) -> None:
+    one_short_round(["bare", "ours-env", "ours-on"], Places(tmp_path))
+
+
+@pytest.mark.skipif(
+    not FM005_PYTHON.exists(),
+    reason="fastapi-maintenance 0.0.5 variants need bench/.venv-fm005 (python bench/run.py --setup); CI skips them",
+)
+def test_fm005_variants_answer_correctly_in_one_short_round(tmp_path: Path) -> None:
+    places = Places(tmp_path, fm005_python=FM005_PYTHON, fm005_root=FM005_PYTHON.parent.parent)
+    one_short_round(["bare", *FM005], places)
 
 
 async def _problems(app: ASGIApp, maintenance: bool) -> List[str]:
@@ -81,11 +106,8 @@ async def test_the_response_check_catches_wrong_answers() -> None:
     serving, answering_503 = build_app(ROUTES), build_app(ROUTES, answer_503=True)
     assert await _problems(serving, False) == []
     assert await _problems(answering_503, True) == []
-    wrong_status = await _problems(serving, True)
-    assert wrong_status
-    assert "status 200, expected 503" in wrong_status[0]
+    assert "status 200, expected 503" in (await _problems(serving, True))[0]
     assert "status 503, expected 200" in (await _problems(answering_503, False))[0]
-
     without_retry_after = _dropping_retry_after(answering_503)
     assert "without a Retry-After header" in (await _problems(without_retry_after, True))[0]
 
