@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from starlette._utils import get_route_path
 from starlette.requests import Request
@@ -66,6 +66,7 @@ class MaintenanceModeMiddleware:
         self._route_count = -1
         self._docs_paths: frozenset[str] = frozenset()
         self._may_force_on = plan.maintenance_paths is not None
+        self._schedule = plan.schedule
 
     @classmethod
     def from_config(
@@ -96,7 +97,10 @@ class MaintenanceModeMiddleware:
                 self._compile_routes(scope)
             state = await self._global_state()
             if state.maintenance or self._may_force_on:
-                decision = await self._decide(scope, state)
+                decision, early = await self._decide(scope, state)
+                if early is not None:
+                    await early(scope, receive, send)
+                    return
                 if decision.maintenance:
                     await self._respond(scope, receive, send, decision)
                     return
@@ -132,7 +136,9 @@ class MaintenanceModeMiddleware:
             value = await keeper.read()
             if value is None:
                 value = self._fault_value()
-        return global_state(None, None, value, False)
+        schedule = self._schedule
+        in_window = not value and schedule is not None and schedule.is_active()
+        return global_state(None, None, value, in_window)
 
     def _fault_value(self) -> bool:
         policy = self.plan.on_backend_error
@@ -142,23 +148,26 @@ class MaintenanceModeMiddleware:
             return True
         return bool(self._keeper.last_known)
 
-    async def _decide(self, scope: Scope, state: Decision) -> Decision:
+    async def _decide(self, scope: Scope, state: Decision) -> Tuple[Decision, Optional[Response]]:
+        """The full chain for a request that maintenance could apply to; maybe an early response (bypass link)."""
         route_path = get_route_path(scope)
         table = self._table
         assert table is not None
         in_maintenance_paths = self._maintenance_paths is not None and self._maintenance_paths(route_path)
         if not state.maintenance and not in_maintenance_paths and not table.may_be_forced_on(route_path):
-            return state
+            return state, None
         found, mark = table.lookup(scope, route_path) if self._routes else (True, None)
         forced = mark
         if in_maintenance_paths:
             forced = True
         elif mark is None and self.plan.exempt_paths is not None and self.plan.exempt_paths(route_path):
             forced = False
-        exemption = None
+        exemption: Optional[Reason] = None
         if found and exemptions_matter(forced, state):
-            exemption = await self._exemption(scope, route_path)
-        return decide(
+            exemption, early = await self._exemption(scope, route_path)
+            if early is not None:
+                return Decision(False, exemption), early
+        decision = decide(
             Facts(
                 route_found=found,
                 forced=forced,
@@ -171,21 +180,47 @@ class MaintenanceModeMiddleware:
                 safe_method=scope.get("method", "GET") in _SAFE_METHODS,
             )
         )
+        return decision, None
 
-    async def _exemption(self, scope: Scope, route_path: str) -> Optional[Reason]:
-        """Level 3: the first request exemption that applies."""
+    async def _exemption(self, scope: Scope, route_path: str) -> Tuple[Optional[Reason], Optional[Response]]:
+        """Level 3: the first request exemption that applies; the bypass link answers with a redirect."""
+        is_http = scope["type"] == "http"
         if route_path in self._docs_paths:
-            return Reason.EXEMPT_DOCS
-        if scope["type"] == "http" and scope.get("method") == "OPTIONS" and _is_preflight(scope):
-            return Reason.CORS_PREFLIGHT
-        callback = self.plan.exempt_callback
+            return Reason.EXEMPT_DOCS, None
+        if is_http and scope.get("method") == "OPTIONS" and _is_preflight(scope):
+            return Reason.CORS_PREFLIGHT, None
+        plan = self.plan
+        if plan.allowed_ips is not None:
+            client = scope.get("client")
+            address = plan.client_resolver.resolve(client[0] if client else None, scope["headers"])
+            if address in plan.allowed_ips:
+                return Reason.EXEMPT_IP, None
+        gate = plan.bypass
+        if gate is not None:
+            if gate.is_exempt(scope["headers"]):
+                return Reason.EXEMPT_BYPASS, None
+            if is_http:
+                link = gate.redirect_for(
+                    scope.get("scheme", "http"),
+                    scope["path"],
+                    scope.get("query_string", b""),
+                    scope.get("raw_path"),
+                )
+                if link is not None:
+                    headers = {
+                        "Location": link.location,
+                        "Set-Cookie": link.set_cookie,
+                        "Cache-Control": "no-store",
+                    }
+                    return Reason.EXEMPT_BYPASS, Response(status_code=307, headers=headers)
+        callback = plan.exempt_callback
         if callback is not None:
             try:
                 if await callback(Request(scope)):
-                    return Reason.EXEMPT_CALLBACK
+                    return Reason.EXEMPT_CALLBACK, None
             except Exception:
                 logger.exception("exempt_callback raised; the request is treated as not exempt")
-        return None
+        return None, None
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send, decision: Decision) -> None:
         response: Optional[Response] = None
@@ -203,7 +238,15 @@ class MaintenanceModeMiddleware:
                     )
                     response = None
         if response is None:
-            response = self._responses.build(scope["headers"], scope.get("path", ""), None, None)
+            message: Optional[str] = None
+            retry_after: Optional[str] = None
+            schedule = self._schedule
+            if decision.reason is Reason.WINDOW and schedule is not None:
+                window = schedule.active()
+                seconds = schedule.retry_after_seconds()
+                message = window.message if window is not None else None
+                retry_after = str(seconds) if seconds is not None else None
+            response = self._responses.build(scope["headers"], scope.get("path", ""), message, retry_after)
         if scope["type"] == "websocket":
             await self._refuse_websocket(scope, receive, send, response)
         else:

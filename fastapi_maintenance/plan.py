@@ -6,6 +6,7 @@ Compiling is where every check happens, so bad input fails at start-up with a
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Literal, Optional, Tuple
@@ -13,6 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, Literal, Optional, Tuple
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .access import BypassGate, BypassSigner, ClientAddressResolver, IPRanges, Window, WindowSchedule
 from .backends.base import BaseStateBackend
 from .backends.factory import build_backend
 from .callbacks import RequestCallback, as_async
@@ -24,7 +26,8 @@ PathMatcher = Callable[[str], bool]
 FaultPolicy = Literal["last_known", "open", "closed"]
 
 #: The middleware's own keyword arguments; every other keyword is a settings key.
-OWN_ARGUMENTS = frozenset({"enable_maintenance", "backend", "exempt_callback", "response_callback"})
+OWN_ARGUMENTS = frozenset({"enable_maintenance", "backend", "exempt_callback", "response_callback", "clock"})
+Clock = Callable[[], float]
 _DEPRECATED = {"exempt_handler": "exempt_callback", "response_handler": "response_callback"}
 
 
@@ -43,6 +46,10 @@ class Plan:
     exempt_callback: Optional[Callable[[Request], Awaitable[bool]]]
     response_callback: Optional[Callable[[Request], Awaitable[Response]]]
     responses: MaintenanceResponses
+    allowed_ips: Optional[IPRanges]
+    client_resolver: ClientAddressResolver
+    bypass: Optional[BypassGate]
+    schedule: Optional[WindowSchedule]
 
 
 def split_arguments(kwargs: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
@@ -76,8 +83,12 @@ def compile_plan(
     backend: Optional[BaseStateBackend] = None,
     exempt_callback: Optional[RequestCallback[bool]] = None,
     response_callback: Optional[RequestCallback[Response]] = None,
+    clock: Clock = time.time,
 ) -> Plan:
-    """Compile settings plus the middleware's own arguments (which win over every settings source)."""
+    """Compile settings plus the middleware's own arguments (which win over every settings source).
+
+    ``clock`` (unix seconds) drives scheduled windows and bypass cookie expiry; tests inject one.
+    """
     if backend is None:
         default = configured_backend()
         if default is not None and "backend" not in settings.model_fields_set:
@@ -105,7 +116,26 @@ def compile_plan(
             retry_after=format_retry_after(settings.retry_after),
             template=response.template,
         ),
+        allowed_ips=IPRanges(settings.allowed_ips) if settings.allowed_ips else None,
+        client_resolver=ClientAddressResolver(settings.trusted_proxies),
+        bypass=_bypass_gate(settings, clock),
+        schedule=_schedule(settings, clock),
     )
+
+
+def _bypass_gate(settings: MaintenanceSettings, clock: Clock) -> Optional[BypassGate]:
+    bypass = settings.bypass
+    if bypass is None:
+        return None
+    signer = BypassSigner(bypass.secret.get_secret_value(), bypass.max_age, clock=clock)
+    return BypassGate(signer, param_name=bypass.param, cookie_name=bypass.cookie, header_name=bypass.header)
+
+
+def _schedule(settings: MaintenanceSettings, clock: Clock) -> Optional[WindowSchedule]:
+    if not settings.windows:
+        return None
+    windows = [Window(window.start, window.end, window.message) for window in settings.windows]
+    return WindowSchedule(windows, clock=clock)
 
 
 def plan_from_arguments(settings: Optional[MaintenanceSettings], kwargs: Dict[str, Any]) -> Plan:

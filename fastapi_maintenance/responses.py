@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from starlette.responses import HTMLResponse, Response
 
-from .errors import MaintenanceConfigError
+from .errors import MaintenanceConfigError, require_extra
 
 DEFAULT_MESSAGE = "Service temporarily unavailable due to maintenance"
 DEFAULT_STATUS = 503
@@ -54,12 +54,7 @@ class _Template:
     """A Jinja2 page compiled once, autoescaped."""
 
     def __init__(self, path: Path) -> None:
-        try:
-            import jinja2
-        except ImportError as exc:  # pragma: no cover - exercised without the extra only
-            raise MaintenanceConfigError(
-                f'response.template ({path}) needs Jinja2: pip install "fastapi-maintenance[templates]"'
-            ) from exc
+        jinja2 = require_extra("jinja2", extra="templates", purpose=f"response.template ({path})")
         try:
             source = path.read_text(encoding="utf-8")
         except OSError as exc:

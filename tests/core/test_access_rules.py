@@ -1,0 +1,450 @@
+"""Operator access through the real middleware: allowed IPs behind proxies, bypass secret, windows, read-only."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Tuple
+
+import anyio
+import httpx
+import pytest
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.middleware.cors import CORSMiddleware
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.types import Message
+
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    force_maintenance_mode_off,
+    force_maintenance_mode_on,
+    maintenance_mode_off,
+    maintenance_mode_on,
+)
+from fastapi_maintenance.backends import MemoryBackend
+
+SECRET = "correct-horse-battery-staple"
+BODY = {"detail": "Service temporarily unavailable due to maintenance"}
+
+
+def build_app(**middleware: Any) -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(MaintenanceModeMiddleware, **middleware)
+
+    @app.get("/orders")
+    async def orders(page: int = 1) -> Dict[str, int]:
+        return {"page": page}
+
+    @app.post("/orders")
+    async def create_order() -> Dict[str, bool]:
+        return {"created": True}
+
+    return app
+
+
+def client(app: FastAPI, peer: str = "127.0.0.1", base_url: str = "http://testserver") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+    return httpx.AsyncClient(transport=transport, base_url=base_url)
+
+
+@pytest.mark.anyio
+async def test_allowed_ips_and_cidr_ranges() -> None:
+    app = build_app(enable_maintenance=True, allowed_ips=["203.0.113.7", "10.0.0.0/8", "2001:db8::/32"])
+    for peer, expected in [
+        ("203.0.113.7", 200),
+        ("10.20.30.40", 200),
+        ("2001:db8::1", 200),
+        ("203.0.113.8", 503),
+        ("127.0.0.1", 503),
+    ]:
+        async with client(app, peer) as http:
+            assert (await http.get("/orders")).status_code == expected, peer
+
+
+@pytest.mark.anyio
+async def test_a_forged_forwarded_for_from_an_untrusted_peer_is_refused() -> None:
+    app = build_app(enable_maintenance=True, allowed_ips=["203.0.113.7"])
+    async with client(app, "198.51.100.9") as http:
+        forged = await http.get("/orders", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert forged.status_code == 503
+        forwarded = await http.get("/orders", headers={"Forwarded": "for=203.0.113.7"})
+        assert forwarded.status_code == 503
+
+
+@pytest.mark.anyio
+async def test_forwarded_for_through_a_trusted_proxy_is_honoured() -> None:
+    app = build_app(
+        enable_maintenance=True, allowed_ips=["203.0.113.7"], trusted_proxies=["127.0.0.1", "10.0.0.0/8"]
+    )
+    async with client(app, "127.0.0.1") as http:
+        assert (await http.get("/orders", headers={"X-Forwarded-For": "203.0.113.7"})).status_code == 200
+        # Walks right to left past trusted proxies: the client is the first untrusted hop.
+        chain = "203.0.113.7, 10.1.1.1"
+        assert (await http.get("/orders", headers={"X-Forwarded-For": chain})).status_code == 200
+        spoofed = "203.0.113.7, 198.51.100.1"
+        assert (await http.get("/orders", headers={"X-Forwarded-For": spoofed})).status_code == 503
+        rfc7239 = 'for="[2001:db8::5]:443", for=203.0.113.7'
+        assert (await http.get("/orders", headers={"Forwarded": rfc7239})).status_code == 200
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "header",
+    [
+        ", ".join(["10.0.0.1"] * 500),
+        "garbage, ::::, [nonsense]:99, 999.1.1.1",
+        "[2001:db8::1]:8080",
+        "\x00\x01binary",
+        "",
+    ],
+)
+async def test_hostile_forwarding_headers_never_error(header: str) -> None:
+    app = build_app(enable_maintenance=True, allowed_ips=["203.0.113.7"], trusted_proxies=["127.0.0.1"])
+    async with client(app, "127.0.0.1") as http:
+        response = await http.get("/orders", headers=[(b"x-forwarded-for", header.encode("latin-1"))])
+    assert response.status_code == 503
+
+
+@pytest.mark.anyio
+async def test_bypass_link_sets_a_cookie_that_exempts_its_holder() -> None:
+    app = build_app(enable_maintenance=True, bypass={"secret": SECRET})
+    async with client(app) as http:
+        link = await http.get(f"/orders?page=2&maintenance_bypass={SECRET}")
+        assert link.status_code == 307
+        assert link.headers["location"] == "/orders?page=2"
+        assert link.headers["cache-control"] == "no-store"
+        cookie_header = link.headers["set-cookie"]
+        assert SECRET not in cookie_header
+        assert "HttpOnly" in cookie_header
+        assert "SameSite=Lax" in cookie_header
+        assert "Max-Age=43200" in cookie_header
+        assert "Secure" not in cookie_header
+        cookie = cookie_header.split(";", 1)[0]
+        http.cookies.clear()
+        assert (await http.get("/orders?page=2")).status_code == 503
+        followed = await http.get("/orders?page=2", headers={"Cookie": cookie})
+        assert followed.status_code == 200
+        assert followed.json() == {"page": 2}
+        assert (
+            await http.get("/orders", headers={"Cookie": "fastapi_maintenance_bypass=forged"})
+        ).status_code == 503
+    async with client(app, base_url="https://testserver") as http:
+        secure = await http.get(f"/orders?maintenance_bypass={SECRET}")
+        assert "Secure" in secure.headers["set-cookie"]
+
+
+@pytest.mark.anyio
+async def test_bypass_header_wrong_secret_and_other_parameter_names() -> None:
+    app = build_app(enable_maintenance=True, bypass={"secret": SECRET, "param": "letmein"})
+    async with client(app) as http:
+        assert (await http.get("/orders", headers={"X-Maintenance-Bypass": SECRET})).status_code == 200
+        assert (await http.get("/orders", headers={"X-Maintenance-Bypass": SECRET + "x"})).status_code == 503
+        assert (await http.get(f"/orders?maintenance_bypass={SECRET}")).status_code == 503
+        assert (await http.get("/orders?letmein=wrong")).status_code == 503
+        assert (await http.get(f"/orders?letmein={SECRET}")).status_code == 307
+        # httpx keeps the cookie it was given: the next plain request is exempt.
+        assert (await http.get("/orders")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_changing_the_secret_invalidates_cookies_and_expiry_is_enforced() -> None:
+    now = [1_900_000_000.0]
+    old = build_app(enable_maintenance=True, bypass={"secret": SECRET, "max_age": 60}, clock=lambda: now[0])
+    async with client(old) as http:
+        cookie = (await http.get(f"/orders?maintenance_bypass={SECRET}")).headers["set-cookie"].split(";")[0]
+        http.cookies.clear()
+        assert (await http.get("/orders", headers={"Cookie": cookie})).status_code == 200
+        now[0] += 61
+        assert (await http.get("/orders", headers={"Cookie": cookie})).status_code == 503
+    now[0] -= 61
+    new = build_app(enable_maintenance=True, bypass={"secret": SECRET + "-rotated"}, clock=lambda: now[0])
+    async with client(new) as http:
+        assert (await http.get("/orders", headers={"Cookie": cookie})).status_code == 503
+
+
+@pytest.mark.anyio
+async def test_the_secret_is_never_echoed_or_logged(caplog: pytest.LogCaptureFixture) -> None:
+    app = build_app(enable_maintenance=True, bypass={"secret": SECRET})
+    async with client(app) as http:
+        response = await http.get("/orders?maintenance_bypass=nope")
+        await http.get(f"/orders?maintenance_bypass={SECRET}")
+    assert SECRET not in response.text
+    assert SECRET not in caplog.text
+    assert SECRET not in repr(find_settings(app))
+
+
+def find_settings(app: FastAPI) -> Any:
+    from tests.support.asgi import find_middleware
+
+    return find_middleware(app).settings
+
+
+@pytest.mark.anyio
+async def test_windows_switch_maintenance_on_and_count_down() -> None:
+    start = datetime(2031, 1, 2, 3, 0, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    end = start + timedelta(hours=2)
+    now = [start.timestamp() - 1]
+    app = build_app(
+        backend=MemoryBackend(),
+        windows=[{"start": start.isoformat(), "end": end.isoformat(), "message": "Database upgrade"}],
+        clock=lambda: now[0],
+    )
+    async with client(app) as http:
+        assert (await http.get("/orders")).status_code == 200
+        now[0] = start.timestamp()
+        at_start = await http.get("/orders")
+        assert at_start.status_code == 503
+        assert at_start.json() == {"detail": "Database upgrade"}
+        assert at_start.headers["retry-after"] == "7200"
+        now[0] = start.timestamp() + 1
+        assert (await http.get("/orders")).headers["retry-after"] == "7199"
+        now[0] = end.timestamp() - 1
+        assert (await http.get("/orders")).headers["retry-after"] == "1"
+        now[0] = end.timestamp()
+        assert (await http.get("/orders")).status_code == 200
+        now[0] = end.timestamp() + 1
+        assert (await http.get("/orders")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_overlapping_windows_merge_and_the_hard_switch_wins() -> None:
+    base = datetime(2031, 6, 1, 12, 0, tzinfo=timezone.utc)
+    windows = [
+        {"start": base.isoformat(), "end": (base + timedelta(hours=1)).isoformat()},
+        {"start": (base + timedelta(minutes=30)).isoformat(), "end": (base + timedelta(hours=3)).isoformat()},
+    ]
+    now = [base.timestamp() + 600]
+    merged = build_app(backend=MemoryBackend(), windows=windows, clock=lambda: now[0])
+    switched_off = build_app(enable_maintenance=False, windows=windows, clock=lambda: now[0])
+    async with client(merged) as http:
+        response = await http.get("/orders")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == str(3 * 3600 - 600)
+    async with client(switched_off) as http:
+        assert (await http.get("/orders")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_read_only_blocks_only_unsafe_methods() -> None:
+    app = build_app(backend=MemoryBackend(True), read_only=True)
+
+    @app.post("/always-down")
+    @force_maintenance_mode_on
+    async def always_down() -> str:
+        return "never"
+
+    async with client(app) as http:
+        assert (await http.get("/orders")).status_code == 200
+        assert (await http.post("/orders")).status_code == 503
+        assert (await http.options("/orders")).status_code == 405, "OPTIONS reaches the app (no route: 405)"
+        assert (await http.post("/always-down")).status_code == 503
+
+
+@pytest.mark.anyio
+async def test_cors_preflight_passes_and_the_503_carries_cors_headers() -> None:
+    app = build_app(enable_maintenance=True)
+    app.add_middleware(CORSMiddleware, allow_origins=["https://shop.example"], allow_methods=["*"])
+    headers = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+    async with client(app) as http:
+        preflight = await http.options("/orders", headers=headers)
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == "https://shop.example"
+        actual = await http.post("/orders", headers={"Origin": "https://shop.example"})
+        assert actual.status_code == 503
+        assert actual.headers["access-control-allow-origin"] == "https://shop.example"
+
+
+@pytest.mark.anyio
+async def test_preflight_is_exempt_even_when_maintenance_sits_outside_cors() -> None:
+    app = FastAPI()
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"])
+    app.add_middleware(MaintenanceModeMiddleware, enable_maintenance=True)
+
+    @app.post("/orders")
+    async def create_order() -> str:
+        return "created"
+
+    headers = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+    async with client(app) as http:
+        assert (await http.options("/orders", headers=headers)).status_code == 200
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("peer", "accepted"), [("203.0.113.7", True), ("198.51.100.1", False)])
+async def test_websockets_follow_the_ip_allow_list(peer: str, accepted: bool) -> None:
+    app = FastAPI()
+    app.add_middleware(MaintenanceModeMiddleware, enable_maintenance=True, allowed_ips=["203.0.113.7"])
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("in")
+        await websocket.close()
+
+    sent: List[Dict[str, Any]] = []
+    incoming: List[Dict[str, Any]] = [{"type": "websocket.connect"}]
+
+    async def receive() -> Message:
+        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: Message) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "path": "/ws",
+        "raw_path": b"/ws",
+        "root_path": "",
+        "scheme": "ws",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": (peer, 5000),
+        "server": ("testserver", 80),
+        "subprotocols": [],
+        "extensions": {"websocket.http.response": {}},
+    }
+    await app(scope, receive, send)
+    if accepted:
+        assert [message["type"] for message in sent] == [
+            "websocket.accept",
+            "websocket.send",
+            "websocket.close",
+        ]
+    else:
+        assert sent[0]["type"] == "websocket.http.response.start"
+        assert sent[0]["status"] == 503
+
+
+# --- The precedence table with these exemptions, through the real middleware ---
+
+Exemption = Optional[str]
+_APPS: Dict[Tuple[Optional[bool], bool], Tuple[FastAPI, MemoryBackend, List[float]]] = {}
+WINDOW_START = datetime(2031, 1, 1, tzinfo=timezone.utc)
+
+
+def precedence_app(
+    hard_switch: Optional[bool], read_only: bool
+) -> Tuple[FastAPI, MemoryBackend, List[float]]:
+    key = (hard_switch, read_only)
+    if key not in _APPS:
+        now = [0.0]
+        backend = MemoryBackend()
+        app = FastAPI()
+
+        def exempt(request: Request) -> bool:
+            return request.headers.get("x-exempt") == "yes"
+
+        app.add_middleware(
+            MaintenanceModeMiddleware,
+            backend=backend,
+            enable_maintenance=hard_switch,
+            exempt_callback=exempt,
+            read_only=read_only,
+            allowed_ips=["203.0.113.0/24"],
+            trusted_proxies=["127.0.0.1"],
+            bypass={"secret": SECRET},
+            exempt_paths=["/public/**"],
+            maintenance_paths=["/legacy/**"],
+            windows=[
+                {"start": WINDOW_START.isoformat(), "end": (WINDOW_START + timedelta(days=1)).isoformat()}
+            ],
+            clock=lambda: now[0],
+        )
+        for prefix, mark in [
+            ("on", True),
+            ("off", False),
+            ("plain", None),
+            ("public", None),
+            ("legacy", None),
+        ]:
+            app.add_api_route(f"/{prefix}/{{item}}", _endpoint(mark), methods=["GET", "POST"])
+        _APPS[key] = (app, backend, now)
+    return _APPS[key]
+
+
+def _endpoint(mark: Optional[bool]) -> Any:
+    async def endpoint(item: int) -> int:
+        return item
+
+    if mark is True:
+        return force_maintenance_mode_on(endpoint)
+    if mark is False:
+        return force_maintenance_mode_off(endpoint)
+    return endpoint
+
+
+def expected_maintenance(
+    route: str,
+    exemption: Exemption,
+    overrides: List[bool],
+    hard_switch: Optional[bool],
+    backend_state: bool,
+    in_window: bool,
+    read_only: bool,
+    safe: bool,
+) -> bool:
+    """The documented table, written out independently."""
+    if route in ("on", "legacy"):
+        return True
+    if route in ("off", "public"):
+        return False
+    if exemption is not None:
+        return False
+    if overrides:
+        on = overrides[-1]
+    elif hard_switch is not None:
+        on = hard_switch
+    else:
+        on = backend_state or in_window
+    return on and not (read_only and safe)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    route=st.sampled_from(["on", "off", "plain", "public", "legacy"]),
+    exemption=st.sampled_from([None, "ip", "forwarded-ip", "bypass-header", "callback"]),
+    overrides=st.lists(st.booleans(), max_size=2),
+    hard_switch=st.sampled_from([None, True, False]),
+    backend_state=st.booleans(),
+    in_window=st.booleans(),
+    read_only=st.booleans(),
+    method=st.sampled_from(["GET", "POST"]),
+)
+def test_precedence_with_access_rules(
+    route: str,
+    exemption: Exemption,
+    overrides: List[bool],
+    hard_switch: Optional[bool],
+    backend_state: bool,
+    in_window: bool,
+    read_only: bool,
+    method: str,
+) -> None:
+    app, backend, now = precedence_app(hard_switch, read_only)
+    now[0] = (WINDOW_START + timedelta(hours=1 if in_window else -1)).timestamp()
+    peer, headers = "198.51.100.1", {}
+    if exemption == "ip":
+        peer = "203.0.113.9"
+    elif exemption == "forwarded-ip":
+        peer, headers = "127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}
+    elif exemption == "bypass-header":
+        headers = {"X-Maintenance-Bypass": SECRET}
+    elif exemption == "callback":
+        headers = {"x-exempt": "yes"}
+    blocked = expected_maintenance(
+        route, exemption, overrides, hard_switch, backend_state, in_window, read_only, method == "GET"
+    )
+
+    async def scenario() -> int:
+        await backend.set_value(backend_state)
+        async with AsyncExitStack() as stack, client(app, peer) as http:
+            for value in overrides:
+                await stack.enter_async_context(
+                    maintenance_mode_on(backend) if value else maintenance_mode_off(backend)
+                )
+            response = await http.request(method, f"/{route}/5", headers=headers)
+        return response.status_code
+
+    assert anyio.run(scenario) == (503 if blocked else 200)
