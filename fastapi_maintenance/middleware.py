@@ -95,7 +95,9 @@ class MaintenanceModeMiddleware:
             routes = self._routes
             if routes is None or len(routes) != self._route_count:
                 self._compile_routes(scope)
-            state = await self._global_state()
+            state = self._state_from_memory()
+            if state is None:
+                state = await self._state_after_read()
             if state.maintenance or self._may_force_on:
                 decision, early = await self._decide(scope, state)
                 if early is not None:
@@ -123,8 +125,8 @@ class MaintenanceModeMiddleware:
         self._docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
         self._may_force_on = self._table.has_forced_on or self._maintenance_paths is not None
 
-    async def _global_state(self) -> Decision:
-        """Levels 4 to 6 of the precedence table, from memory whenever the backend allows."""
+    def _state_from_memory(self) -> Optional[Decision]:
+        """Levels 4 to 6 of the precedence table without I/O; None when the backend must be awaited."""
         keeper = self._keeper
         overrides = keeper.overrides
         if overrides:
@@ -133,12 +135,18 @@ class MaintenanceModeMiddleware:
             return global_state(None, self._hard_switch, False, False)
         value = keeper.peek()
         if value is None:
-            value = await keeper.read()
-            if value is None:
-                value = self._fault_value()
+            return None
+        return self._with_windows(value)
+
+    async def _state_after_read(self) -> Decision:
+        """Levels 4 to 6 when the backend has no answer in memory: await it, or apply the fault policy."""
+        value = await self._keeper.read()
+        return self._with_windows(self._fault_value() if value is None else value)
+
+    def _with_windows(self, backend_state: bool) -> Decision:
         schedule = self._schedule
-        in_window = not value and schedule is not None and schedule.is_active()
-        return global_state(None, None, value, in_window)
+        in_window = not backend_state and schedule is not None and schedule.is_active()
+        return global_state(None, None, backend_state, in_window)
 
     def _fault_value(self) -> bool:
         policy = self.plan.on_backend_error

@@ -75,7 +75,12 @@ class Decision:
     reason: Optional[Reason]
 
 
-SERVE = Decision(False, None)
+# Decisions are immutable: the application-wide ones are built once and shared by every request.
+_OVERRIDE = {True: Decision(True, Reason.OVERRIDE), False: Decision(False, Reason.OVERRIDE)}
+_HARD_SWITCH = {True: Decision(True, Reason.HARD_SWITCH), False: Decision(False, Reason.HARD_SWITCH)}
+_BACKEND_ON = Decision(True, Reason.BACKEND)
+_BACKEND_OFF = Decision(False, Reason.BACKEND)
+_WINDOW_ON = Decision(True, Reason.WINDOW)
 
 
 def global_state(
@@ -83,14 +88,14 @@ def global_state(
 ) -> Decision:
     """Levels 4 to 6: the application-wide state, before any per-request rule."""
     if override is not None:
-        return Decision(override, Reason.OVERRIDE)
+        return _OVERRIDE[override]
     if hard_switch is not None:
-        return Decision(hard_switch, Reason.HARD_SWITCH)
+        return _HARD_SWITCH[hard_switch]
     if backend_state:
-        return Decision(True, Reason.BACKEND)
+        return _BACKEND_ON
     if in_window:
-        return Decision(True, Reason.WINDOW)
-    return Decision(False, Reason.BACKEND)
+        return _WINDOW_ON
+    return _BACKEND_OFF
 
 
 def decide(facts: Facts) -> Decision:
