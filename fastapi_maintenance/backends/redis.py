@@ -19,7 +19,8 @@ try:
     from redis.exceptions import RedisError
 except ImportError as exc:  # pragma: no cover - exercised by a test that hides the package
     raise ImportError(
-        'RedisBackend needs the redis package; install it with: pip install "fastapi-maintenance[redis]"'
+        'RedisBackend needs the redis package; install it with: pip install "fastapi-maintenance[redis]"',
+        name=exc.name,  # still names the missing module, for callers that check which one it was
     ) from exc
 
 if sys.version_info >= (3, 11):

@@ -20,8 +20,9 @@ def test_missing_redis_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, "redis", None)
     monkeypatch.delitem(sys.modules, "fastapi_maintenance.backends.redis")
-    with pytest.raises(ImportError, match=r'pip install "fastapi-maintenance\[redis\]"'):
+    with pytest.raises(ImportError, match=r'pip install "fastapi-maintenance\[redis\]"') as error:
         importlib.import_module("fastapi_maintenance.backends.redis")
+    assert (error.value.name or "").split(".")[0] == "redis"
     backends = importlib.import_module("fastapi_maintenance.backends")
     monkeypatch.delattr(backends, "redis", raising=False)
     with pytest.raises(ImportError, match=r'pip install "fastapi-maintenance\[redis\]"'):
