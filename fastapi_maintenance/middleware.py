@@ -135,6 +135,8 @@ class MaintenanceModeMiddleware:
             return global_state(None, self._hard_switch, False, False)
         value = keeper.peek()
         if value is None:
+            if keeper.down:
+                return self._with_windows(self._fault_value())
             return None
         return self._with_windows(value)
 

@@ -34,6 +34,8 @@ class StateKeeper:
         self.overrides: List[Override] = []
         self.saved_before_overrides: Optional[bool] = None
         self.last_known: Optional[bool] = None
+        #: True while the backend's ``peek`` reports a failure: the fault policy answers without I/O.
+        self.down = False
         self._failing = False
 
     @property
@@ -43,11 +45,14 @@ class StateKeeper:
         return overrides[-1].value if overrides else None
 
     def peek(self) -> Optional[bool]:
-        """The state without I/O, or None when ``read`` must be awaited (unknown yet, or failing)."""
+        """The state without I/O, or None: then ``read`` must be awaited, unless ``down`` is set."""
         try:
             value = self.backend.peek()
-        except Exception:
+        except Exception as exc:
+            self.down = True
+            self._failed(exc)
             return None
+        self.down = False
         if value is None:
             return None
         if self._failing:
@@ -70,6 +75,8 @@ class StateKeeper:
     def _failed(self, exc: BaseException) -> None:
         if not self._failing:
             self._failing = True
+            if self.backend.logs_outages:
+                return
             logger.warning(
                 "Maintenance state backend %s failed (%s: %s); answering by the fault policy until it recovers.",
                 self.backend.describe(),
@@ -79,6 +86,8 @@ class StateKeeper:
 
     def _recovered(self) -> None:
         self._failing = False
+        if self.backend.logs_outages:
+            return
         logger.info("Maintenance state backend %s recovered.", self.backend.describe())
 
 

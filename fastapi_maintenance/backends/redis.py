@@ -58,6 +58,8 @@ class RedisBackend(BaseStateBackend):
     time; ``aclose`` stops it, and a later call starts it again.
     """
 
+    logs_outages = True
+
     def __init__(
         self,
         url: str,
