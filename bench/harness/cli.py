@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--on-routes", type=_numbers, help="route counts, maintenance on (default 50,1000)")
     p.add_argument("--rounds", type=int, help="interleaved rounds per group (default 15; quick 5)")
     p.add_argument("--round-seconds", type=float, default=0.2, help="length of one variant's run in a round")
+    p.add_argument(
+        "--clock",
+        choices=["cpu", "wall"],
+        default="cpu",
+        help="clock the budgets are judged on: CPU time of the serving process (default) or elapsed time",
+    )
     p.add_argument("--memory-requests", type=int, help="requests per memory worker (default 100000; 0: skip)")
     p.add_argument("--memory-routes", type=int, default=100)
     http = p.add_mutually_exclusive_group()
@@ -172,7 +179,13 @@ def profile_only(
     return 0
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    # A terminated run (``timeout``, ``kill``) still stops its workers, servers and redis-server.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     raw = list(sys.argv[1:] if argv is None else argv)
     arguments = parser().parse_args(raw)
     if arguments.recheck is not None:
@@ -221,7 +234,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         groups += [on_group(count, fm005=with_fm005) for count in on_counts]
         results: Dict[str, Any] = {"inprocess": [], "skipped": skipped}
         for group in groups:
-            results["inprocess"].append(run_group(group, places, rounds, arguments.round_seconds, log))
+            results["inprocess"].append(
+                run_group(group, places, rounds, arguments.round_seconds, log, clock=arguments.clock)
+            )
         fm005_info = "not used"
         for group in results["inprocess"]:
             info = group["info"].get("fm005-env") or group["info"].get("fm005-on")
@@ -248,9 +263,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 seconds=arguments.http_seconds,
                 connections=arguments.http_connections,
                 log=log,
+                clock=arguments.clock,
             )
     rounds_text = f"{rounds} in-process rounds of about {arguments.round_seconds} s per variant"
-    results["meta"] = metadata_block(raw, wrk, fm005_info, rounds_text)
+    results["meta"] = {**metadata_block(raw, wrk, fm005_info, rounds_text), "clock": arguments.clock}
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     raw_path = RESULTS_DIR / f"{stamp}.json"
     status = finish(results, output, arguments.check)

@@ -1,12 +1,16 @@
 """The HTTP harness: each variant served by uvicorn on 127.0.0.1, loaded by wrk over loopback.
 
 All servers start first and stay up; rounds then run wrk against each in
-rotating order, for a bounded time each, and report paired ratios.
+rotating order, for a bounded time each, and report paired ratios. Clocks:
+``wall`` is wrk's requests per second; ``cpu`` is requests per CPU second of
+the server process (from /proc), which other processes on the machine do not
+inflate.
 """
 
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import socket
 import subprocess
@@ -46,6 +50,14 @@ def lua_script(paths: List[str]) -> str:
         '  return wrk.format("GET", paths[next_index])\n'
         "end\n"
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime field 14 and stime field 15 (1-based).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def get(port: int, path: str) -> Tuple[int, bytes, Optional[str]]:
@@ -159,6 +171,7 @@ def run_http(
     connections: int,
     log: Log,
     reference: str = "bare",
+    clock: str = "cpu",
 ) -> Dict[str, Any]:
     log(
         f"HTTP: {', '.join(names)}; {route_count} routes, {rounds} rounds of {seconds} s each, wrk -c{connections}"
@@ -178,20 +191,22 @@ def run_http(
         raw: List[Dict[str, Any]] = []
         others = [name for name in names if name != reference]
 
-        def measure(name: str) -> float:
+        def measure(name: str) -> Dict[str, float]:
+            pid = servers[name].process.pid
+            cpu_before = cpu_seconds(pid)
             result = run_wrk(wrk, servers[name].port, script, seconds, connections)
+            result["server_cpu"] = cpu_seconds(pid) - cpu_before
             _verify_load(name, servers[name].maintenance, result)
             raw.append({"round": len(measured_rounds), "variant": name, **result})
-            rate: float = result["rate"]
-            return rate
+            return {"cpu": result["requests"] / result["server_cpu"], "wall": result["rate"]}
 
-        measured_rounds: List[Round] = []
+        measured_rounds: List[Dict[str, Round]] = []
         for number in range(rounds):
-            measured = run_round(bracketed(reference, others, number), reference, measure)
-            measured_rounds.append(measured)
+            measured_rounds.append(run_round(bracketed(reference, others, number), reference, measure))
+            measured = measured_rounds[-1][clock]
             relative = measured["relative"]
             log(
-                f"  round {number + 1}/{rounds}: {reference} {measured['throughput'][reference]:.0f}/s; "
+                f"  round {number + 1}/{rounds} ({clock}): {reference} {measured['throughput'][reference]:.0f}/s; "
                 + ", ".join(f"{n} {relative[n]:.2f}" for n in others)
             )
     finally:
@@ -204,5 +219,5 @@ def run_http(
         "variants": names,
         "rounds": measured_rounds,
         "wrk": raw,
-        **analyse(measured_rounds, names, comparisons),
+        **analyse(measured_rounds, names, comparisons, clock),
     }

@@ -56,33 +56,41 @@ def calibrate(workers: Dict[str, Worker], round_seconds: float) -> Dict[str, int
     counts: Dict[str, int] = {}
     for name, worker in workers.items():
         worker.run(CALIBRATION_REQUESTS)
-        elapsed = worker.run(CALIBRATION_REQUESTS)
+        elapsed = worker.run(CALIBRATION_REQUESTS)["wall"]
         counts[name] = max(10, int(round_seconds * CALIBRATION_REQUESTS / elapsed))
     return counts
 
 
 def time_rounds(
-    workers: Dict[str, Worker], counts: Dict[str, int], rounds: int, log: Log, reference: str = "bare"
-) -> List[Round]:
-    """Throughput (requests per second) of each variant, round by round, each run between two reference runs."""
+    workers: Dict[str, Worker],
+    counts: Dict[str, int],
+    rounds: int,
+    log: Log,
+    reference: str = "bare",
+    clock: str = "cpu",
+) -> List[Dict[str, Round]]:
+    """Throughput (requests per second) per clock, round by round, each run between two reference runs."""
     names = list(workers)
     others = [name for name in names if name != reference]
 
-    def measure(name: str) -> float:
-        return counts[name] / workers[name].run(counts[name])
+    def measure(name: str) -> Dict[str, float]:
+        seconds = workers[name].run(counts[name])
+        return {which: counts[name] / value for which, value in seconds.items()}
 
-    measured_rounds: List[Round] = []
+    measured_rounds: List[Dict[str, Round]] = []
     for number in range(rounds):
-        measured = run_round(bracketed(reference, others, number), reference, measure)
-        measured_rounds.append(measured)
+        measured_rounds.append(run_round(bracketed(reference, others, number), reference, measure))
+        measured = measured_rounds[-1][clock]
         relative = measured["relative"]
         bare = measured["throughput"][reference]
         ratios = ", ".join(f"{n} {relative[n]:.2f}" for n in others)
-        log(f"  round {number + 1}/{rounds}: {reference} {bare:.0f}/s; vs {reference}: {ratios}")
+        log(f"  round {number + 1}/{rounds} ({clock}): {reference} {bare:.0f}/s; vs {reference}: {ratios}")
     return measured_rounds
 
 
-def run_group(group: Group, places: Places, rounds: int, round_seconds: float, log: Log) -> Dict[str, Any]:
+def run_group(
+    group: Group, places: Places, rounds: int, round_seconds: float, log: Log, clock: str = "cpu"
+) -> Dict[str, Any]:
     log(f"in-process: {group.label}: {', '.join(group.variants)}")
     workers = start_workers(group.variants, group.route_count, places)
     try:
@@ -91,7 +99,7 @@ def run_group(group: Group, places: Places, rounds: int, round_seconds: float, l
         if wrong:
             raise IncorrectResponses(f"{group.label}: wrong responses: {wrong}")
         counts = calibrate(workers, round_seconds)
-        measured_rounds = time_rounds(workers, counts, rounds, log)
+        measured_rounds = time_rounds(workers, counts, rounds, log, clock=clock)
         info = {name: worker.info for name, worker in workers.items()}
     finally:
         stop_workers(workers)
@@ -102,5 +110,5 @@ def run_group(group: Group, places: Places, rounds: int, round_seconds: float, l
         "requests_per_round": counts,
         "rounds": measured_rounds,
         "info": info,
-        **analyse(measured_rounds, group.variants, group.comparisons),
+        **analyse(measured_rounds, group.variants, group.comparisons, clock),
     }

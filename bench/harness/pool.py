@@ -145,12 +145,12 @@ class Worker:
             raise self._failure("exited") from None
         return self._answer(time.monotonic() + timeout)
 
-    def run(self, count: int) -> float:
-        """Seconds for ``count`` requests; a round with any wrong status is an error."""
+    def run(self, count: int) -> Dict[str, float]:
+        """Seconds for ``count`` requests, per clock (``wall``, ``cpu``); any wrong status is an error."""
         answer = self.ask(f"run {count}")
         if answer["unexpected"]:
             raise self._failure(f"{answer['unexpected']} of {count} responses had the wrong status")
-        return float(answer["elapsed"])
+        return {"wall": float(answer["elapsed"]), "cpu": float(answer["cpu"])}
 
     def check(self) -> List[str]:
         problems: List[str] = self.ask("check")["problems"]

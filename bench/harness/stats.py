@@ -4,7 +4,9 @@ In a round every variant runs once, in rotating order, and each run is
 bracketed by two runs of the reference (the bare app): a variant is compared
 with the geometric mean of the reference runs just before and just after it,
 so slow drift cancels. Reports use the median of these per-round ratios and
-their interquartile range.
+their interquartile range. Each run is timed on two clocks: ``wall`` (elapsed
+time) and ``cpu`` (CPU time of the process doing the work, which other
+processes competing for the cores do not inflate).
 """
 
 from __future__ import annotations
@@ -54,14 +56,12 @@ def bracketed(reference: str, others: Sequence[str], round_number: int) -> List[
     return sequence
 
 
-def run_round(sequence: Sequence[str], reference: str, measure: Callable[[str], float]) -> Round:
-    """Measure a bracketed sequence: each variant's throughput and its ratio to the neighbouring references."""
+def _one_clock(measured: Sequence[Tuple[str, float]], reference: str) -> Round:
     throughput: Dict[str, float] = {}
     relative: Dict[str, float] = {}
     reference_runs: List[float] = []
     waiting: Optional[Tuple[str, float]] = None
-    for name in sequence:
-        value = measure(name)
+    for name, value in measured:
         if name != reference:
             throughput[name] = value
             waiting = (name, value)
@@ -75,6 +75,20 @@ def run_round(sequence: Sequence[str], reference: str, measure: Callable[[str], 
     return {"throughput": throughput, "relative": relative}
 
 
+def run_round(
+    sequence: Sequence[str], reference: str, measure: Callable[[str], Dict[str, float]]
+) -> Dict[str, Round]:
+    """Measure a bracketed sequence; per clock, each variant's throughput and its ratio to its neighbours.
+
+    ``measure`` returns one throughput per clock (``{"cpu": ..., "wall": ...}``).
+    """
+    measured = [(name, measure(name)) for name in sequence]
+    clocks = list(measured[0][1])
+    return {
+        clock: _one_clock([(name, values[clock]) for name, values in measured], reference) for clock in clocks
+    }
+
+
 def paired_ratios(rounds: Sequence[Round], numerator: str, denominator: str) -> List[float]:
     """numerator / denominator within each round, both relative to their neighbouring reference runs."""
     return [
@@ -84,10 +98,24 @@ def paired_ratios(rounds: Sequence[Round], numerator: str, denominator: str) -> 
     ]
 
 
-def analyse(
+def analyse_clock(
     rounds: Sequence[Round], names: Sequence[str], comparisons: Sequence[Tuple[str, str]]
 ) -> Dict[str, Any]:
     return {
         "throughput": {name: summary([m["throughput"][name] for m in rounds]) for name in names},
         "ratios": {f"{a}/{b}": summary(paired_ratios(rounds, a, b)) for a, b in comparisons},
     }
+
+
+def analyse(
+    rounds: Sequence[Dict[str, Round]],
+    names: Sequence[str],
+    comparisons: Sequence[Tuple[str, str]],
+    primary: str,
+) -> Dict[str, Any]:
+    """Throughput and ratio summaries for every clock; the primary clock's are also at the top level."""
+    clocks = {
+        clock: analyse_clock([measured[clock] for measured in rounds], names, comparisons)
+        for clock in rounds[0]
+    }
+    return {"clock": primary, "clocks": clocks, **clocks[primary]}

@@ -4,7 +4,8 @@ Run as ``python -m harness.worker --variant NAME --routes N --workdir DIR``
 with ``bench/`` as the working directory. Commands:
 
 - ``check``: verify responses (status codes, bodies, Retry-After), answer ``{"problems": [...]}``
-- ``run K``: K requests cycling through the traffic, answer ``{"elapsed": seconds, "unexpected": n}``
+- ``run K``: K requests cycling through the traffic, answer ``{"elapsed": s, "cpu": s, "unexpected": n}``
+  (wall-clock seconds, CPU seconds of this process, responses with the wrong status)
 - ``fresh K``: K requests to paths never seen before (memory growth), answer like ``run``
 - ``rss``: resident memory after a garbage collection, ``{"rss_kb": n}``
 - ``profile K FILE``: like ``run`` under cProfile, statistics written to FILE
@@ -23,7 +24,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any, Dict, List, Optional, TextIO
 
 from starlette.types import ASGIApp, Message
@@ -116,12 +117,14 @@ class Driver:
         position = self.position
         counter = StatusCounter(self.expected_status)
         send = counter.send
+        cpu_started = process_time()
         started = perf_counter()
         for offset in range(count):
             await app(dict(scopes[(position + offset) % size]), Receive(), send)
         elapsed = perf_counter() - started
+        cpu = process_time() - cpu_started
         self.position = (position + count) % size
-        return {"elapsed": elapsed, "unexpected": counter.unexpected}
+        return {"elapsed": elapsed, "cpu": cpu, "unexpected": counter.unexpected}
 
     async def fresh(self, count: int) -> Dict[str, Any]:
         """Requests to paths never sent before: a cache keyed by path would grow with each one."""

@@ -78,7 +78,8 @@ def one_short_round(names: List[str], places: Places) -> None:
         assert check_all(workers) == {name: [] for name in names}
         # A round raises if any timed response had the wrong status, so this checks them too.
         measured = time_rounds(workers, {name: 20 for name in names}, 1, lambda message: None)
-        assert sorted(measured[0]["throughput"]) == sorted(names)
+        assert sorted(measured[0]["cpu"]["throughput"]) == sorted(names)
+        assert sorted(measured[0]["wall"]["throughput"]) == sorted(names)
     finally:
         stop_workers(workers)
 
