@@ -1,0 +1,85 @@
+"""README.md: every example runs and does what the text around it says."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.docs.markdown_blocks import ROOT, doc_block
+from tests.docs.runner import MAINTENANCE_BODY, client, run_python
+from tests.docs.shell import logical_lines, run_block
+
+README = "README.md"
+
+
+@pytest.mark.anyio
+async def test_quick_start_follows_the_environment_variable(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = run_python(README, "quick-start-1")["app"]
+    async with client(app) as http:
+        assert (await http.get("/")).json() == {"message": "Hello World"}
+        monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "1")
+        response = await http.get("/")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "3600"
+    assert response.headers["cache-control"] == "no-store"
+    # The JSON block after "Every route now answers" is the exact body.
+    assert response.text == doc_block(README, "quick-start-3").code.strip()
+    assert json.loads(doc_block(README, "quick-start-3").code) == json.loads(MAINTENANCE_BODY)
+
+
+def test_quick_start_shell_lines(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run_block(doc_block(README, "quick-start-2"), sandbox, monkeypatch)
+    assert result.exported == {"FASTAPI_MAINTENANCE_MODE": "1"}
+
+
+@pytest.mark.anyio
+async def test_switch_from_code_with_a_file_backend(sandbox: Path) -> None:
+    app = run_python(README, "quick-start-4")["app"]
+    async with client(app) as http:
+        switched = await http.post("/admin/maintenance/true")
+        assert switched.json() == {"maintenance_mode": True}
+        assert (sandbox / "maintenance_mode.txt").read_text() == "1"
+        assert (await http.get("/health")).json() == {"ok": True}, "forced off: served during maintenance"
+        assert (await http.post("/admin/maintenance/false")).status_code == 200
+        assert (sandbox / "maintenance_mode.txt").read_text() == "0"
+
+
+@pytest.mark.anyio
+async def test_from_config_with_the_example_file(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(ROOT / "example.maintenance.toml", sandbox / "example.maintenance.toml")
+    namespace = run_python(README, "quick-start-5")
+    app = namespace["app"]
+
+    @app.get("/orders")
+    async def orders() -> list[int]:
+        return [1]
+
+    @app.get("/healthz")
+    async def healthz() -> str:
+        return "ok"
+
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "1")
+    async with client(app, peer="198.51.100.1") as outside:
+        assert (await outside.get("/orders")).status_code == 503
+        assert (await outside.get("/healthz")).status_code == 200, "exempt_paths in the example"
+    async with client(app, peer="10.1.2.3") as inside:
+        assert (await inside.get("/orders")).status_code == 200, "allowed_ips in the example"
+
+
+def test_installation_line(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_block(doc_block(README, "installation-1"), sandbox, monkeypatch)
+
+
+def test_developer_setup_commands_name_scripts_that_exist() -> None:
+    lines = logical_lines(doc_block(README, "set-up-for-developers-1").code)
+    assert [line for line, _ in lines] == ["bash scripts/demo.sh", "bash scripts/test.sh"]
+    for line, _ in lines:
+        script = ROOT / line.split()[1]
+        assert script.is_file(), script
+        subprocess.run(["bash", "-n", str(script)], check=True)
