@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List
 
-import anyio
 import httpx
 import pytest
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import FastAPI, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from starlette.types import Message
 
 from fastapi_maintenance import (
     MaintenanceModeMiddleware,
-    force_maintenance_mode_off,
     force_maintenance_mode_on,
-    maintenance_mode_off,
-    maintenance_mode_on,
 )
 from fastapi_maintenance.backends import MemoryBackend
+from tests.support.asgi import websocket_scope
 
 SECRET = "correct-horse-battery-staple"
 BODY = {"detail": "Service temporarily unavailable due to maintenance"}
@@ -291,20 +285,7 @@ async def test_websockets_follow_the_ip_allow_list(peer: str, accepted: bool) ->
     async def send(message: Message) -> None:
         sent.append(dict(message))
 
-    scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0"},
-        "path": "/ws",
-        "raw_path": b"/ws",
-        "root_path": "",
-        "scheme": "ws",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "client": (peer, 5000),
-        "server": ("testserver", 80),
-        "subprotocols": [],
-        "extensions": {"websocket.http.response": {}},
-    }
+    scope = websocket_scope(client=(peer, 5000), extensions={"websocket.http.response": {}})
     await app(scope, receive, send)
     if accepted:
         assert [message["type"] for message in sent] == [
@@ -315,136 +296,3 @@ async def test_websockets_follow_the_ip_allow_list(peer: str, accepted: bool) ->
     else:
         assert sent[0]["type"] == "websocket.http.response.start"
         assert sent[0]["status"] == 503
-
-
-# --- The precedence table with these exemptions, through the real middleware ---
-
-Exemption = Optional[str]
-_APPS: Dict[Tuple[Optional[bool], bool], Tuple[FastAPI, MemoryBackend, List[float]]] = {}
-WINDOW_START = datetime(2031, 1, 1, tzinfo=timezone.utc)
-
-
-def precedence_app(
-    hard_switch: Optional[bool], read_only: bool
-) -> Tuple[FastAPI, MemoryBackend, List[float]]:
-    key = (hard_switch, read_only)
-    if key not in _APPS:
-        now = [0.0]
-        backend = MemoryBackend()
-        app = FastAPI()
-
-        def exempt(request: Request) -> bool:
-            return request.headers.get("x-exempt") == "yes"
-
-        app.add_middleware(
-            MaintenanceModeMiddleware,
-            backend=backend,
-            enable_maintenance=hard_switch,
-            exempt_callback=exempt,
-            read_only=read_only,
-            allowed_ips=["203.0.113.0/24"],
-            trusted_proxies=["127.0.0.1"],
-            bypass={"secret": SECRET},
-            exempt_paths=["/public/**"],
-            maintenance_paths=["/legacy/**"],
-            windows=[
-                {"start": WINDOW_START.isoformat(), "end": (WINDOW_START + timedelta(days=1)).isoformat()}
-            ],
-            clock=lambda: now[0],
-        )
-        for prefix, mark in [
-            ("on", True),
-            ("off", False),
-            ("plain", None),
-            ("public", None),
-            ("legacy", None),
-        ]:
-            app.add_api_route(f"/{prefix}/{{item}}", _endpoint(mark), methods=["GET", "POST"])
-        _APPS[key] = (app, backend, now)
-    return _APPS[key]
-
-
-def _endpoint(mark: Optional[bool]) -> Any:
-    async def endpoint(item: int) -> int:
-        return item
-
-    if mark is True:
-        return force_maintenance_mode_on(endpoint)
-    if mark is False:
-        return force_maintenance_mode_off(endpoint)
-    return endpoint
-
-
-def expected_maintenance(
-    route: str,
-    exemption: Exemption,
-    overrides: List[bool],
-    hard_switch: Optional[bool],
-    backend_state: bool,
-    in_window: bool,
-    read_only: bool,
-    safe: bool,
-) -> bool:
-    """The documented table, written out independently."""
-    if route in ("on", "legacy"):
-        return True
-    if route in ("off", "public"):
-        return False
-    if exemption is not None:
-        return False
-    if overrides:
-        on = overrides[-1]
-    elif hard_switch is not None:
-        on = hard_switch
-    else:
-        on = backend_state or in_window
-    return on and not (read_only and safe)
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    route=st.sampled_from(["on", "off", "plain", "public", "legacy"]),
-    exemption=st.sampled_from([None, "ip", "forwarded-ip", "bypass-header", "callback"]),
-    overrides=st.lists(st.booleans(), max_size=2),
-    hard_switch=st.sampled_from([None, True, False]),
-    backend_state=st.booleans(),
-    in_window=st.booleans(),
-    read_only=st.booleans(),
-    method=st.sampled_from(["GET", "POST"]),
-)
-def test_precedence_with_access_rules(
-    route: str,
-    exemption: Exemption,
-    overrides: List[bool],
-    hard_switch: Optional[bool],
-    backend_state: bool,
-    in_window: bool,
-    read_only: bool,
-    method: str,
-) -> None:
-    app, backend, now = precedence_app(hard_switch, read_only)
-    now[0] = (WINDOW_START + timedelta(hours=1 if in_window else -1)).timestamp()
-    peer, headers = "198.51.100.1", {}
-    if exemption == "ip":
-        peer = "203.0.113.9"
-    elif exemption == "forwarded-ip":
-        peer, headers = "127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}
-    elif exemption == "bypass-header":
-        headers = {"X-Maintenance-Bypass": SECRET}
-    elif exemption == "callback":
-        headers = {"x-exempt": "yes"}
-    blocked = expected_maintenance(
-        route, exemption, overrides, hard_switch, backend_state, in_window, read_only, method == "GET"
-    )
-
-    async def scenario() -> int:
-        await backend.set_value(backend_state)
-        async with AsyncExitStack() as stack, client(app, peer) as http:
-            for value in overrides:
-                await stack.enter_async_context(
-                    maintenance_mode_on(backend) if value else maintenance_mode_off(backend)
-                )
-            response = await http.request(method, f"/{route}/5", headers=headers)
-        return response.status_code
-
-    assert anyio.run(scenario) == (503 if blocked else 200)

@@ -15,7 +15,7 @@ from starlette.types import Message
 
 from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
 from fastapi_maintenance.backends import MemoryBackend
-from tests.support.asgi import client_for
+from tests.support.asgi import client_for, websocket_scope
 
 
 def websocket_app(backend: MemoryBackend) -> FastAPI:
@@ -87,21 +87,7 @@ async def drive_websocket(app: FastAPI, extensions: Dict[str, Any]) -> List[Mess
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "path": "/ws",
-        "raw_path": b"/ws",
-        "root_path": "",
-        "scheme": "ws",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-        "subprotocols": [],
-        "extensions": extensions,
-        "state": {},
-    }
+    scope = websocket_scope(extensions=extensions)
     await app(scope, receive, send)
     return sent
 

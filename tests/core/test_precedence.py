@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from typing import Dict, List, Optional, Tuple
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Tuple
 
 import anyio
+import httpx
 import pytest
 from fastapi import FastAPI, Request
 from hypothesis import given, settings
@@ -114,14 +116,16 @@ def test_engine_agrees_with_the_reference_model(
     assert decide(facts).maintenance is expected
 
 
-AppKey = Tuple[Optional[bool], bool]
-_APPS: Dict[AppKey, Tuple[FastAPI, MemoryBackend]] = {}
+SECRET = "correct-horse-battery-staple"
+WINDOW_START = datetime(2031, 1, 1, tzinfo=timezone.utc)
+_APPS: Dict[Tuple[Optional[bool], bool], Tuple[FastAPI, MemoryBackend, List[float]]] = {}
 
 
-def app_for(hard_switch: Optional[bool], read_only: bool) -> Tuple[FastAPI, MemoryBackend]:
-    """One real app per middleware configuration, reused across examples."""
+def app_for(hard_switch: Optional[bool], read_only: bool) -> Tuple[FastAPI, MemoryBackend, List[float]]:
+    """One real app per middleware configuration, reused across examples; every rule is configured."""
     key = (hard_switch, read_only)
     if key not in _APPS:
+        now = [0.0]
         backend = MemoryBackend()
         app = FastAPI()
 
@@ -134,78 +138,106 @@ def app_for(hard_switch: Optional[bool], read_only: bool) -> Tuple[FastAPI, Memo
             enable_maintenance=hard_switch,
             exempt_callback=exempt,
             read_only=read_only,
+            allowed_ips=["203.0.113.0/24"],
+            trusted_proxies=["127.0.0.1"],
+            bypass={"secret": SECRET},
+            exempt_paths=["/public/**"],
+            maintenance_paths=["/legacy/**"],
+            windows=[
+                {"start": WINDOW_START.isoformat(), "end": (WINDOW_START + timedelta(days=1)).isoformat()}
+            ],
+            clock=lambda: now[0],
         )
-
-        @app.api_route("/on/{item}", methods=["GET", "POST"])
-        @force_maintenance_mode_on
-        async def forced_on(item: int) -> str:
-            return "on"
-
-        @app.api_route("/off/{item}", methods=["GET", "POST"])
-        @force_maintenance_mode_off
-        def forced_off(item: int) -> str:
-            return "off"
-
-        @app.api_route("/plain/{item}", methods=["GET", "POST"])
-        async def plain(item: int) -> str:
-            return "plain"
-
-        _APPS[key] = (app, backend)
+        for prefix, mark in [
+            ("on", True),
+            ("off", False),
+            ("plain", None),
+            ("public", None),
+            ("legacy", None),
+        ]:
+            app.add_api_route(f"/{prefix}/{{item}}", _endpoint(mark), methods=["GET", "POST"])
+        _APPS[key] = (app, backend, now)
     return _APPS[key]
 
 
-@settings(max_examples=150, deadline=None)
+def _endpoint(mark: Optional[bool]) -> Any:
+    async def endpoint(item: int) -> int:
+        return item
+
+    if mark is True:
+        return force_maintenance_mode_on(endpoint)
+    if mark is False:
+        return force_maintenance_mode_off(endpoint)
+    return endpoint
+
+
+#: How each exemption kind is produced: (client address, headers).
+EXEMPTIONS: Dict[Optional[str], Tuple[str, Dict[str, str]]] = {
+    None: ("198.51.100.1", {}),
+    "ip": ("203.0.113.9", {}),
+    "forwarded-ip": ("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}),
+    "bypass-header": ("198.51.100.1", {"X-Maintenance-Bypass": SECRET}),
+    "callback": ("198.51.100.1", {"x-exempt": "yes"}),
+}
+
+
+@settings(max_examples=200, deadline=None)
 @given(
-    route=st.sampled_from(["on", "off", "plain", "missing"]),
-    exempt=st.booleans(),
+    route=st.sampled_from(["on", "off", "plain", "public", "legacy", "missing"]),
+    exemption=st.sampled_from(list(EXEMPTIONS)),
     overrides=st.lists(st.booleans(), max_size=3),
     hard_switch=st.sampled_from([None, True, False]),
     backend_state=st.booleans(),
+    in_window=st.booleans(),
     read_only=st.booleans(),
     method=st.sampled_from(["GET", "POST"]),
     item=st.integers(min_value=0, max_value=10**6),
 )
 def test_the_real_middleware_follows_the_table(
     route: str,
-    exempt: bool,
+    exemption: Optional[str],
     overrides: List[bool],
     hard_switch: Optional[bool],
     backend_state: bool,
+    in_window: bool,
     read_only: bool,
     method: str,
     item: int,
 ) -> None:
-    app, backend = app_for(hard_switch, read_only)
-    mark = {"on": True, "off": False}.get(route)
+    """Decorator marks, path globs, every exemption, overrides, hard switch, backend and windows, end to end."""
+    app, backend, now = app_for(hard_switch, read_only)
+    now[0] = (WINDOW_START + timedelta(hours=1 if in_window else -1)).timestamp()
+    peer, headers = EXEMPTIONS[exemption]
     expected_block = reference_blocks(
         route_found=route != "missing",
-        mark=mark,
-        exempt=exempt,
+        mark={"on": True, "legacy": True, "off": False, "public": False}.get(route),
+        exempt=exemption is not None,
         overrides=overrides,
         hard_switch=hard_switch,
-        backend_state=backend_state,
+        backend_state=backend_state or in_window,
         read_only=read_only,
         safe_method=method == "GET",
     )
 
     async def scenario() -> int:
         await backend.set_value(backend_state)
-        async with AsyncExitStack() as stack, client_for(app) as client:
+        transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+        async with (
+            AsyncExitStack() as stack,
+            httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+        ):
             for value in overrides:
                 context = maintenance_mode_on(backend) if value else maintenance_mode_off(backend)
                 await stack.enter_async_context(context)
-            headers = {"x-exempt": "yes"} if exempt else {}
-            response = await client.request(method, f"/{route}/{item}", headers=headers)
+            response = await http.request(method, f"/{route}/{item}", headers=headers)
         assert backend.peek() is backend_state, "overrides restore the backend when they exit"
         return response.status_code
 
     status = anyio.run(scenario)
     if route == "missing":
         assert status == 404
-    elif expected_block:
-        assert status == 503
     else:
-        assert status == 200
+        assert status == (503 if expected_block else 200)
 
 
 @pytest.mark.anyio

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Dict, Optional, Tuple
+
 import httpx
 from starlette.types import ASGIApp
 
@@ -25,3 +27,27 @@ def find_middleware(app: object) -> MaintenanceModeMiddleware:
             return node
         node = getattr(node, "app", None)
     raise LookupError("no MaintenanceModeMiddleware in the app's stack (has it served a request yet?)")
+
+
+def websocket_scope(
+    path: str = "/ws",
+    *,
+    client: Tuple[str, int] = ("127.0.0.1", 5000),
+    extensions: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """A websocket connection scope as a server would send it, for driving an app without a server."""
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "scheme": "ws",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": client,
+        "server": ("testserver", 80),
+        "subprotocols": [],
+        "extensions": {} if extensions is None else extensions,
+        "state": {},
+    }
