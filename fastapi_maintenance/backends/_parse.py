@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Optional
+
+logger = logging.getLogger("fastapi_maintenance")
 
 TRUTHY = frozenset({"1", "yes", "y", "true", "t", "on"})
 FALSY = frozenset({"0", "no", "n", "false", "f", "off"})
@@ -25,3 +28,25 @@ def parse_state(raw: Optional[str]) -> Optional[bool]:
 def format_state(value: bool) -> str:
     """The text a writable backend stores."""
     return "1" if value else "0"
+
+
+class StateReader:
+    """Reads stored texts for one backend, warning once per distinct unrecognised text (never per request)."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self._warned: Optional[str] = None
+
+    def __call__(self, raw: Optional[str]) -> bool:
+        parsed = parse_state(raw)
+        if parsed is not None:
+            return parsed
+        if self._warned != raw:
+            self._warned = raw
+            logger.warning(
+                "%s holds %r, not a recognised on/off value (use 1/0, yes/no, true/false, on/off); "
+                "maintenance mode is treated as off.",
+                self.where,
+                raw,
+            )
+        return False

@@ -6,7 +6,7 @@ import logging
 import os
 from typing import Optional
 
-from ._parse import parse_state
+from ._parse import StateReader
 from .base import BaseStateBackend
 
 logger = logging.getLogger("fastapi_maintenance")
@@ -18,8 +18,8 @@ class EnvVarBackend(BaseStateBackend):
     """Reads the state from an environment variable on each request (no I/O: the environment is memory).
 
     The parsed value is cached against the raw text, so an unchanged variable
-    costs one dictionary lookup; an unrecognised value counts as off and is
-    warned about once per distinct value, never once per request.
+    costs one dictionary lookup; an unrecognised value counts as off, with one
+    warning per distinct value.
     """
 
     read_only = True
@@ -28,7 +28,7 @@ class EnvVarBackend(BaseStateBackend):
         self.var_name = var_name or DEFAULT_ENV_VAR
         self._raw: Optional[str] = None
         self._value = False
-        self._warned: Optional[str] = None
+        self._read = StateReader(f"Environment variable {self.var_name}")
 
     def peek(self) -> bool:
         raw = os.environ.get(self.var_name)
@@ -37,17 +37,7 @@ class EnvVarBackend(BaseStateBackend):
         return self._parse(raw)
 
     def _parse(self, raw: Optional[str]) -> bool:
-        parsed = parse_state(raw)
-        if parsed is None:
-            if self._warned != raw:
-                self._warned = raw
-                logger.warning(
-                    "Environment variable %s=%r is not a recognised on/off value "
-                    "(use 1/0, yes/no, true/false, on/off); maintenance mode is treated as off.",
-                    self.var_name,
-                    raw,
-                )
-            parsed = False
+        parsed = self._read(raw)
         self._raw = raw
         self._value = parsed
         return parsed

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
-from ._parse import format_state, parse_state
+from ._parse import StateReader, format_state
 from .base import BaseStateBackend
-
-logger = logging.getLogger("fastapi_maintenance")
 
 _Signature = Tuple[int, int, int]
 
@@ -36,7 +33,7 @@ class LocalFileBackend(BaseStateBackend):
         self._signature: Optional[_Signature] = None
         self._next_check = 0.0
         self._error: Optional[OSError] = None
-        self._warned_text: Optional[str] = None
+        self._read = StateReader(f"State file {self.file_path}")
 
     def peek(self) -> bool:
         now = time.monotonic()
@@ -75,21 +72,8 @@ class LocalFileBackend(BaseStateBackend):
             raise error from exc
         self._error = None
         self._signature = signature
-        self._value = self._interpret(text)
+        self._value = self._read(text)
         return self._value
-
-    def _interpret(self, text: str) -> bool:
-        parsed = parse_state(text)
-        if parsed is None:
-            if self._warned_text != text:
-                self._warned_text = text
-                logger.warning(
-                    "State file %s holds %r, not a recognised on/off value; maintenance mode is treated as off.",
-                    self.file_path,
-                    text,
-                )
-            return False
-        return parsed
 
     async def get_value(self) -> bool:
         self._next_check = 0.0

@@ -28,7 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - redis-py depends on async-timeout on these versions
     from async_timeout import timeout as _time_limit  # type: ignore[import-not-found, unused-ignore]
 
-from ._parse import format_state, parse_state
+from ._parse import StateReader, format_state
 from .base import BackendUnavailable, BaseStateBackend
 
 logger = logging.getLogger("fastapi_maintenance")
@@ -92,7 +92,7 @@ class RedisBackend(BaseStateBackend):
         self._subscribed = False
         self._value: Optional[bool] = None
         self._outage: Optional[str] = None
-        self._warned_text: Optional[str] = None
+        self._read = StateReader(f"Redis key {key} at {self._description}")
 
     # -- the contract -------------------------------------------------------
 
@@ -277,20 +277,7 @@ class RedisBackend(BaseStateBackend):
             await pipe.execute()
 
     def _interpret(self, raw: Any) -> bool:
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-        parsed = parse_state(text)
-        if parsed is None:
-            if self._warned_text != text:
-                self._warned_text = text
-                logger.warning(
-                    "Redis key %s at %s holds %r, not a recognised on/off value; "
-                    "maintenance mode is treated as off.",
-                    self.key,
-                    self._description,
-                    text,
-                )
-            return False
-        return parsed
+        return self._read(raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw)
 
     async def _bounded(self, call: Awaitable[_T]) -> _T:
         # Not asyncio.wait_for: before Python 3.12 it can swallow a cancellation, and a
