@@ -48,7 +48,13 @@ def covered_blocks() -> Set[Tuple[str, str]]:
             if not isinstance(node, ast.Call) or len(node.args) < 2:
                 continue
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
             if name not in RUNNERS:
                 continue
             page, block_id = _text(node.args[0], names), _text(node.args[1], names)

@@ -47,10 +47,13 @@ def install_module(file: str, block_id: str, folder: Path, name: str = "main") -
 
 
 def client(
-    app: ASGIApp, peer: str = "127.0.0.1", base_url: str = "http://testserver"
+    app: ASGIApp,
+    peer: str = "127.0.0.1",
+    base_url: str = "http://testserver",
+    raise_app_exceptions: bool = True,
 ) -> httpx.AsyncClient:
     """An in-process httpx client; ``peer`` is the client address the app sees."""
-    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000), raise_app_exceptions=raise_app_exceptions)
     return httpx.AsyncClient(transport=transport, base_url=base_url)
 
 

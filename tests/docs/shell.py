@@ -93,7 +93,9 @@ def check_pip(words: List[str], where: str) -> None:
         extras = [extra.strip() for extra in (match.group("extras") or "").split(",") if extra.strip()]
         if name == "fastapi-maintenance":
             unknown = sorted(set(extras) - extras_known)
-            assert not unknown, f"{where}: extras {unknown} do not exist (pyproject.toml has {sorted(extras_known)})"
+            assert not unknown, (
+                f"{where}: extras {unknown} do not exist (pyproject.toml has {sorted(extras_known)})"
+            )
         else:
             assert name in OTHER_PACKAGES, f"{where}: {name!r} is not a package the docs may install"
 
@@ -117,7 +119,9 @@ def check_uvicorn(words: List[str], where: str) -> None:
     except Exception as exc:
         raise AssertionError(f"{where}: uvicorn rejects {shlex.join(words)}: {exc}") from None
     target = str(context.params["app"])
-    assert re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", target), f"{where}: {target!r} is not module:attribute"
+    assert re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", target), (
+        f"{where}: {target!r} is not module:attribute"
+    )
     host = context.params.get("host")
     assert host in ("127.0.0.1", "0.0.0.0", None), f"{where}: unexpected --host {host}"
 

@@ -32,7 +32,8 @@ async def test_env_backend_with_another_variable(
         monkeypatch.setenv("MY_APP_MAINTENANCE", "on")
         assert (await http.get("/")).status_code == 503
         backend = find_middleware(app).backend
-        assert isinstance(backend, EnvVarBackend) and backend.read_only
+        assert isinstance(backend, EnvVarBackend)
+        assert backend.read_only
         await set_maintenance_mode(False, backend)  # read-only: a warning, no change
         assert (await http.get("/")).status_code == 503
     assert "read-only" in caplog.text

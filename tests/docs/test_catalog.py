@@ -43,7 +43,9 @@ def test_the_harness_sees_the_pages() -> None:
 
 @pytest.mark.parametrize("block", BLOCKS, ids=lambda block: block.where)
 def test_every_block_is_tested_or_says_why_not(block: Block) -> None:
-    assert block.lang in KNOWN_LANGS, f"{block.where}: code block language {block.lang!r} is not one the tests know"
+    assert block.lang in KNOWN_LANGS, (
+        f"{block.where}: code block language {block.lang!r} is not one the tests know"
+    )
     if block.not_tested is not None:
         return
     assert block.block_id is not None
@@ -66,7 +68,9 @@ def test_block_ids_are_unique_per_page() -> None:
     for block in BLOCKS:
         if block.block_id is None:
             continue
-        assert block.key not in seen, f"{block.where}: id {block.block_id!r} already used at {seen[block.key]}"
+        assert block.key not in seen, (
+            f"{block.where}: id {block.block_id!r} already used at {seen[block.key]}"
+        )
         seen[block.key] = block.where
 
 

@@ -31,7 +31,9 @@ async def test_index_example(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert response.headers["cache-control"] == "no-store"
 
 
-@pytest.mark.parametrize("block_id", ["install-core", "install-extras", "install-combined", "install-uvicorn"])
+@pytest.mark.parametrize(
+    "block_id", ["install-core", "install-extras", "install-combined", "install-uvicorn"]
+)
 def test_install_lines(block_id: str, sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run_block(doc_block(INSTALL, block_id), sandbox, monkeypatch)
 
@@ -53,7 +55,9 @@ def test_missing_extra_message(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -
     assert str(error.value) == shown.replace("/srv/app/maintenance.yaml", str(config))
 
 
-def test_the_cli_without_its_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_without_its_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "typer", None)
     monkeypatch.delitem(sys.modules, "fastapi_maintenance.cli.app", raising=False)
     assert main(["status"]) == 1
@@ -85,7 +89,9 @@ async def test_main_py_and_the_curl_output(example_modules: Path, monkeypatch: p
 
 @pytest.mark.parametrize("value", ["1", "yes", "Y", " true ", "T", "ON"])
 @pytest.mark.anyio
-async def test_truthy_values_from_the_table(value: str, sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_truthy_values_from_the_table(
+    value: str, sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = run_python(FIRST, "main-py")["app"]
     monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", value)
     async with client(app) as http:
@@ -94,7 +100,9 @@ async def test_truthy_values_from_the_table(value: str, sandbox: Path, monkeypat
 
 @pytest.mark.parametrize("value", ["0", "no", "n", "false", "f", "OFF", ""])
 @pytest.mark.anyio
-async def test_falsy_values_from_the_table(value: str, sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_falsy_values_from_the_table(
+    value: str, sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = run_python(FIRST, "main-py")["app"]
     monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", value)
     async with client(app) as http:
