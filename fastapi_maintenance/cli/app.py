@@ -158,16 +158,10 @@ def _global_options(
         typer.echo(ctx.get_help())
 
 
-def _options(
-    ctx: typer.Context,
-    config: Optional[Path],
-    backend: Optional[str],
-    var_name: Optional[str],
-    file_path: Optional[Path],
-) -> CliOptions:
+def _options(ctx: typer.Context, given_after: CliOptions) -> CliOptions:
     """Options given before the command, overlaid with those given after it."""
     given_before = ctx.obj if isinstance(ctx.obj, CliOptions) else CliOptions()
-    return given_before.overlaid(CliOptions(config, backend, var_name, file_path))
+    return given_before.overlaid(given_after)
 
 
 def _config_line(loaded: LoadedConfig) -> str:
@@ -191,7 +185,7 @@ def status(
 
     Exit 0 whenever the state could be read (on or off); 3 when the backend is unreachable.
     """
-    loaded = load_config(_options(ctx, config, backend, var_name, file_path))
+    loaded = load_config(_options(ctx, CliOptions(config, backend, var_name, file_path)))
     state_backend = open_backend(loaded.settings)
     with collected_library_warnings() as warnings:
         report = read_status(loaded.settings, state_backend)
@@ -214,7 +208,7 @@ def status(
         output.line(f"window:           {report.window_line}")
         output.line(output.dim(f"config:           {_config_line(loaded)}"))
     for message in warnings:
-        Output().warning(message)
+        output.warning(message)
 
 
 def _switch(
@@ -223,7 +217,7 @@ def _switch(
     options: CliOptions,
     json_output: bool,
 ) -> None:
-    loaded = load_config(_options(ctx, options.config, options.backend, options.var_name, options.file_path))
+    loaded = load_config(_options(ctx, options))
     state_backend = open_backend(loaded.settings)
     with collected_library_warnings() as warnings:
         result = switch_state(state_backend, value)
@@ -301,7 +295,7 @@ def check(
 
     Exit 0 when valid, 1 with the problem otherwise. Secrets are never printed.
     """
-    loaded = load_config(_options(ctx, config, backend, var_name, file_path))
+    loaded = load_config(_options(ctx, CliOptions(config, backend, var_name, file_path)))
     state_backend = open_backend(loaded.settings)
     backend_name = state_backend.describe()
     release_unused(state_backend)
