@@ -29,11 +29,17 @@ from starlette.types import Scope
 
 from .decorators import forced_mark
 
-_iter_route_contexts: Optional[Callable[[Sequence[BaseRoute]], Iterable[Any]]]
-try:  # FastAPI >= 0.16x keeps included routers as nodes; this walks them with their full paths.
-    from fastapi.routing import iter_route_contexts as _iter_route_contexts
-except ImportError:  # pragma: no cover - older FastAPI flattens routers itself
-    _iter_route_contexts = None
+
+def _route_context_walker() -> Optional[Callable[[Sequence[BaseRoute]], Iterable[Any]]]:
+    """FastAPI >= 0.16x keeps included routers as nodes; its walker yields them with their full paths.
+
+    Imported when a route table is built, not at package import (the CLI never needs FastAPI).
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI flattens routers itself; plain Starlette apps
+        return None
+    return iter_route_contexts
 
 
 class _Leaf:
@@ -69,11 +75,12 @@ class _Leaf:
 
 def _expanded(routes: Sequence[BaseRoute]) -> Iterator[Tuple[BaseRoute, Any]]:
     """(original route, object carrying its effective path/methods/endpoint), in dispatch order."""
-    if _iter_route_contexts is None:
+    walker = _route_context_walker()
+    if walker is None:
         for route in routes:
             yield route, route
         return
-    for context in _iter_route_contexts(routes):
+    for context in walker(routes):
         yield context.original_route, context
 
 
