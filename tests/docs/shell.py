@@ -1,8 +1,9 @@
 """Shell blocks of the docs, checked line by line.
 
 ``fastapi-maintenance`` commands run for real (in-process, through the CLI's own entry point) in
-a scratch directory with the variables the block exported. Everything else that would install
-software, start a server or reach the network is checked for form instead: ``pip install`` must
+a scratch directory with the variables the block exported, and ``python -c`` one-liners run in a
+subprocess. Everything else that would install software, start a server or reach the network is
+checked for form instead: ``pip install`` must
 name extras that exist in pyproject.toml, ``export`` must set a variable the library reads to a
 value it accepts, ``uvicorn`` options are parsed by uvicorn's own command-line parser, ``curl``
 must target the local server. Any other command fails the check, so a new kind of line needs a
@@ -14,6 +15,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +198,11 @@ def run_block(block: Block, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Shell
             check_uvicorn(words, where)
         elif program == "curl":
             check_curl(words, where)
+        elif words[:2] == ["python", "-c"] and len(words) == 3:
+            ran = subprocess.run(
+                [sys.executable, "-c", words[2]], capture_output=True, timeout=30, check=False
+            )
+            assert ran.returncode == 0, f"{where}: exit status {ran.returncode}: {ran.stderr.decode()}"
         elif program == "fastapi-maintenance" or words[:3] == ["python", "-m", "fastapi_maintenance"]:
             argv = words[1:] if program == "fastapi-maintenance" else words[3:]
             env = {**result.exported, **inline}
