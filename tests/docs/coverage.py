@@ -1,8 +1,8 @@
 """Which documentation blocks the tests in tests/docs/ run, found by reading the test sources (no import).
 
-A block counts as covered by a specific test when a test module calls one of the runner functions
-with the page and the block id as string literals, or as names bound to string literals at module
-level: ``run_python(PAGE, "main-py")``.
+A block counts as covered by a specific test when a test module calls a function with the page
+(a path ending in ``.md``) and the block id as its first two arguments, each a string literal or a
+name bound to one at module level: ``run_python(PAGE, "main-py")``, ``doc_block(README, "quick-start-1")``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Dict, Optional, Set, Tuple
 
 HERE = Path(__file__).resolve().parent
-#: Functions that take (page, block id) as their first two arguments.
-RUNNERS = frozenset({"doc_block", "doc_code", "run_python", "install_module", "load_block", "shell_block"})
 
 
 def _constants(tree: ast.Module) -> Dict[str, str]:
@@ -39,7 +37,7 @@ def _text(node: ast.expr, names: Dict[str, str]) -> Optional[str]:
 
 
 def covered_blocks() -> Set[Tuple[str, str]]:
-    """(page, block id) for every literal call to a runner in tests/docs/test_*.py."""
+    """(page, block id) for every such call in tests/docs/test_*.py."""
     covered: Set[Tuple[str, str]] = set()
     for path in sorted(HERE.glob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -47,17 +45,7 @@ def covered_blocks() -> Set[Tuple[str, str]]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or len(node.args) < 2:
                 continue
-            func = node.func
-            name = (
-                func.id
-                if isinstance(func, ast.Name)
-                else func.attr
-                if isinstance(func, ast.Attribute)
-                else ""
-            )
-            if name not in RUNNERS:
-                continue
             page, block_id = _text(node.args[0], names), _text(node.args[1], names)
-            if page is not None and block_id is not None:
+            if page is not None and page.endswith(".md") and block_id is not None:
                 covered.add((page, block_id))
     return covered

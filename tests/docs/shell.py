@@ -205,12 +205,17 @@ def run_block(block: Block, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Shell
             assert ran.returncode == 0, f"{where}: exit status {ran.returncode}: {ran.stderr.decode()}"
         elif program == "fastapi-maintenance" or words[:3] == ["python", "-m", "fastapi_maintenance"]:
             argv = words[1:] if program == "fastapi-maintenance" else words[3:]
+            redirect: Optional[str] = None
+            if len(argv) >= 2 and argv[-2] == ">":
+                argv, redirect = argv[:-2], argv[-1]
             env = {**result.exported, **inline}
             run = run_cli(argv, cwd, env)
             wanted = 0 if expected is None else expected
             assert run.exit_code == wanted, (
                 f"{where}: exit status {run.exit_code}, the page says {wanted}\n{run.stdout}{run.stderr}"
             )
+            if redirect is not None:
+                (cwd / redirect).write_text(run.stdout, encoding="utf-8")
             result.cli_runs.append(run)
         else:
             raise AssertionError(f"{where}: the docs harness does not know how to check {program!r}")
