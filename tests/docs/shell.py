@@ -186,6 +186,8 @@ def run_block(block: Block, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Shell
             result.exported.update(inline)
             continue
         program = words[0]
+        if words[:2] in (["set", "-e"], ["set", "-euo"]):
+            continue  # shell options of a script: nothing to check
         if program == "export":
             for assignment in words[1:]:
                 name, equals, value = assignment.partition("=")
