@@ -1,0 +1,176 @@
+"""Redis stopped (or frozen) in the middle of a load, then back: the ``on_backend_error`` policy answers.
+
+During the outage every answer is the policy's (``last_known``: the state
+before the outage; ``open``: 200; ``closed``: 503), apart from the short moment
+before the backend notices; no request fails or hangs. After Redis is back the
+app follows the state again. The state before the outage is chosen so that
+the policy's answer differs from it wherever the policy allows, so the test
+sees the policy at work rather than the old state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Dict
+
+import anyio
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from fastapi_maintenance import MaintenanceModeMiddleware
+from fastapi_maintenance.backends.redis import RedisBackend
+from tests.redis_support import RedisServer
+from tests.support.servers import uvicorn_server
+
+from .conftest import REPO_ROOT, serving, write_config
+from .faults import LATENCY_BOUND, POLICY_CASES, PolicyCase, fault_then_recovery, status_for
+from .load import Load
+
+pytestmark = [pytest.mark.redis, pytest.mark.anyio, pytest.mark.timeout(60)]
+
+
+async def redis_outage(
+    load: Load, server: RedisServer, writer: RedisBackend, case: PolicyCase, kind: str
+) -> None:
+    """Stop (or freeze) the server for two seconds, then bring it back; writes go through ``writer``."""
+
+    async def break_store() -> None:
+        await writer.aclose()  # only the app's own backend is connected during the outage
+        if kind == "stopped":
+            await anyio.to_thread.run_sync(server.stop)
+        else:
+            server.freeze()
+
+    async def repair_store() -> None:
+        if kind == "stopped":
+            await anyio.to_thread.run_sync(server.start)
+        else:
+            server.thaw()
+
+    await fault_then_recovery(
+        load,
+        case,
+        set_state=writer.set_value,
+        break_store=break_store,
+        repair_store=repair_store,
+        # A stopped server comes back empty (no persistence), which reads as off; a thawed one kept the key.
+        state_after_repair=case.state_before if kind == "frozen" else False,
+        label=f"Redis {kind}",
+    )
+
+
+def in_process_app(tmp_path: Path, backend: RedisBackend, policy: str) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/")
+    async def index() -> Dict[str, bool]:
+        return {"served": True}
+
+    config = write_config(tmp_path, f'on_backend_error = "{policy}"\n')
+    app.add_middleware(MaintenanceModeMiddleware.from_config(config, backend=backend))
+    return app
+
+
+@pytest.mark.parametrize(
+    ("policy", "kind"),
+    [("last_known", "stopped"), ("open", "stopped"), ("closed", "stopped"), ("closed", "frozen")],
+)
+async def test_redis_outage_answered_by_the_policy_in_process(
+    tmp_path: Path, redis_server: RedisServer, policy: str, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="fastapi_maintenance")
+    key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
+    backend = RedisBackend(redis_server.url, key, timeout=0.3, resync_interval=0.5)
+    writer = RedisBackend(redis_server.url, key)
+    try:
+        async with serving(in_process_app(tmp_path, backend, policy)) as client:
+            load = Load(client, concurrency=10, max_requests=5000, max_seconds=30.0, pause=0.02)
+            async with anyio.create_task_group() as group:
+                group.start_soon(load.run)
+                try:
+                    await redis_outage(load, redis_server, writer, POLICY_CASES[policy], kind)
+                finally:
+                    load.stop()
+    finally:
+        await writer.aclose()
+        await backend.aclose()
+
+    library = [record for record in caplog.records if record.name == "fastapi_maintenance"]
+    warnings = [record.getMessage() for record in library if record.levelno >= logging.WARNING]
+    recoveries = [record.getMessage() for record in library if "reachable again" in record.getMessage()]
+    assert len(warnings) == 1, f"one warning per outage, got {warnings}"
+    assert "unreachable" in warnings[0]
+    assert len(recoveries) == 1, f"one message at recovery, got {recoveries}"
+
+
+@pytest.mark.http
+@pytest.mark.timeout(90)
+async def test_redis_stopped_under_load_on_uvicorn_workers(tmp_path: Path, redis_server: RedisServer) -> None:
+    """The default policy (last_known) across two worker processes built from settings alone."""
+    case = POLICY_CASES["last_known"]
+    key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
+    config = write_config(
+        tmp_path,
+        f'backend = {{ type = "redis", url = "{redis_server.url}", key = "{key}" }}\n'
+        f'on_backend_error = "{case.policy}"\n',
+    )
+    writer = RedisBackend(redis_server.url, key)
+    env = {"FASTAPI_MAINTENANCE_CONFIG": str(config)}
+    try:
+        with uvicorn_server(
+            "tests.integration.served_app:app", cwd=REPO_ROOT, env=env, extra_args=["--workers", "2"]
+        ) as base_url:
+            limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+            async with httpx.AsyncClient(base_url=base_url, timeout=5.0, limits=limits) as client:
+                load = Load(
+                    client,
+                    concurrency=10,
+                    max_requests=5000,
+                    max_seconds=40.0,
+                    pause=0.01,
+                    fresh_connections=True,
+                )
+                async with anyio.create_task_group() as group:
+                    group.start_soon(load.run)
+                    try:
+                        await redis_outage(load, redis_server, writer, case, "stopped")
+                    finally:
+                        load.stop()
+    finally:
+        await writer.aclose()
+    assert len(load.pids()) >= 2, f"the load reached only workers {load.pids()}; {load.summary()}"
+
+
+@pytest.mark.parametrize(("policy", "answer"), [("last_known", 200), ("closed", 503)])
+async def test_redis_down_when_the_app_starts(
+    tmp_path: Path, redis_server: RedisServer, policy: str, answer: int
+) -> None:
+    """Nothing was ever read: last_known means off, closed means on; then Redis comes up and is followed."""
+    await anyio.to_thread.run_sync(redis_server.stop)
+    key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
+    backend = RedisBackend(redis_server.url, key, timeout=0.3, resync_interval=0.5)
+    writer = RedisBackend(redis_server.url, key)
+    try:
+        async with serving(in_process_app(tmp_path, backend, policy)) as client:
+            load = Load(client, concurrency=10, max_requests=4000, max_seconds=30.0, pause=0.02)
+            async with anyio.create_task_group() as group:
+                group.start_soon(load.run)
+                try:
+                    await load.steady(answer, after=0.0, count=300)
+                    await anyio.to_thread.run_sync(redis_server.start)
+                    for value in (True, False):
+                        await writer.set_value(value)
+                        await load.settle(status_for(value), after=time.monotonic(), deadline=10.0)
+                finally:
+                    load.stop()
+    finally:
+        await writer.aclose()
+        await backend.aclose()
+    slow = [sample for sample in load.samples if sample.elapsed > LATENCY_BOUND]
+    assert slow == [], f"requests took longer than {LATENCY_BOUND} s: {slow[:5]}"
+    assert load.errors() == [], load.summary()
+    assert set(load.statuses()) == {200, 503}, load.summary()
