@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import pytest
+from fastapi import FastAPI
 
 from fastapi_maintenance import get_maintenance_mode, load_settings, maintenance_mode_on, set_maintenance_mode
 from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend, MemoryBackend
@@ -138,7 +139,8 @@ async def test_the_settings_backend_wins_over_configure_backend(
 @pytest.mark.anyio
 async def test_without_backend_functions_act_on_the_serving_middleware(sandbox: Path) -> None:
     namespace = run_python(PAGE, "memory-backend")
-    app, state = namespace["app"], namespace["state"]
+    app: FastAPI = namespace["app"]
+    state: MemoryBackend = namespace["state"]
 
     @app.post("/down")
     async def down() -> bool:
@@ -158,7 +160,7 @@ async def test_sqlite_backend(sandbox: Path, caplog: pytest.LogCaptureFixture) -
     app = run_python(PAGE, "sqlite-app", {"SQLiteBackend": backend_class})["app"]
     async with client(app) as http:
         assert (await http.get("/")).status_code == 200
-        backend = find_middleware(app).backend
+        backend: Any = find_middleware(app).backend
         assert backend.describe() == "sqlite:app.db"
         assert backend.peek() is False, "answered from memory after the first read"
         await set_maintenance_mode(True, backend)

@@ -24,12 +24,12 @@ def _here(block: Block, folder: Path) -> Block:
     return dataclasses.replace(block, code=block.code.replace(SHOWN_FOLDER, str(folder)))
 
 
-def _run(block_id: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> ShellResult:
-    return run_block(_here(doc_block(PAGE, block_id), folder), folder, monkeypatch)
+def _run(page: str, block_id: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> ShellResult:
+    return run_block(_here(doc_block(page, block_id), folder), folder, monkeypatch)
 
 
-def _shown(block_id: str, folder: Path) -> str:
-    return doc_block(PAGE, block_id).code.replace(SHOWN_FOLDER, str(folder))
+def _shown(page: str, block_id: str, folder: Path) -> str:
+    return doc_block(page, block_id).code.replace(SHOWN_FOLDER, str(folder))
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def configured(sandbox: Path) -> Path:
 
 
 def test_install_line(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _run("install", sandbox, monkeypatch)
+    _run(PAGE, "install", sandbox, monkeypatch)
 
 
 @pytest.mark.anyio
@@ -51,9 +51,9 @@ async def test_the_tour(configured: Path, monkeypatch: pytest.MonkeyPatch) -> No
     async def orders() -> list[int]:
         return []
 
-    result = _run("tour", configured, monkeypatch)
+    result = _run(PAGE, "tour", configured, monkeypatch)
     output = "".join(run.stdout for run in result.cli_runs)
-    assert output == _shown("tour-output", configured)
+    assert output == _shown(PAGE, "tour-output", configured)
     assert (configured / "maintenance.flag").read_text() == "0"
     # The app reading the same file follows the command.
     on_only = dataclasses.replace(doc_block(PAGE, "tour"), code="fastapi-maintenance on\n")
@@ -63,9 +63,9 @@ async def test_the_tour(configured: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_status_json(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = _run("status-json", configured, monkeypatch)
+    result = _run(PAGE, "status-json", configured, monkeypatch)
     printed = result.cli_runs[0].stdout
-    assert json.loads(printed) == json.loads(_shown("status-json-output", configured))
+    assert json.loads(printed) == json.loads(_shown(PAGE, "status-json-output", configured))
     assert "\x1b[" not in printed, "no colour in JSON output"
 
 
@@ -78,7 +78,7 @@ def test_on_off_json_keys(configured: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_read_only_backend_refuses_with_status_2(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = _run("read-only", configured, monkeypatch)
+    result = _run(PAGE, "read-only", configured, monkeypatch)
     run = result.cli_runs[0]
     assert run.exit_code == 2
     assert run.stderr.startswith("error: ")
@@ -92,9 +92,9 @@ def test_read_only_backend_refuses_with_status_2(configured: Path, monkeypatch: 
 
 def test_check(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (configured / "broken.toml").write_text("retry_after = -5\n", encoding="utf-8")
-    result = _run("check", configured, monkeypatch)
+    result = _run(PAGE, "check", configured, monkeypatch)
     good, bad = result.cli_runs
-    assert good.stdout == _shown("check-output", configured)
+    assert good.stdout == _shown(PAGE, "check-output", configured)
     assert bad.exit_code == 1
     assert bad.stderr.startswith("error: Invalid maintenance settings")
     assert "broken.toml" in bad.stderr
@@ -110,19 +110,19 @@ def test_check_never_prints_secrets(configured: Path, monkeypatch: pytest.Monkey
 
 
 def test_schema(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _run("schema", sandbox, monkeypatch)
+    _run(PAGE, "schema", sandbox, monkeypatch)
     assert (sandbox / "maintenance.schema.json").read_text(encoding="utf-8") == schema_text()
 
 
 def test_the_original_backend_flags(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = _run("backend-flags", configured, monkeypatch)
+    result = _run(PAGE, "backend-flags", configured, monkeypatch)
     assert [run.exit_code for run in result.cli_runs] == [0, 0, 0]
     assert (configured / "maintenance.flag").read_text() == "0"
     assert "maintenance mode: on -> off" in result.cli_runs[2].stdout
 
 
 def test_deploy_script(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = _run("deploy", configured, monkeypatch)
+    result = _run(PAGE, "deploy", configured, monkeypatch)
     assert [run.argv for run in result.cli_runs] == [["check"], ["on"], ["off"]]
     assert (configured / "maintenance.flag").read_text() == "0"
 

@@ -18,6 +18,7 @@ from fastapi_maintenance import (
     load_settings,
 )
 from fastapi_maintenance.backends import LocalFileBackend
+from fastapi_maintenance.settings import FileBackendConfig
 from fastapi_maintenance.settings.files import parse_toml, parse_yaml
 from fastapi_maintenance.settings.schema import schema_text
 from tests.docs.markdown_blocks import ROOT, doc_block
@@ -172,8 +173,11 @@ def test_toml_and_yaml_blocks_are_the_same_configuration(sandbox: Path) -> None:
     yaml_folder.mkdir()
     from_toml = load_settings(write_block(doc_block(PAGE, "toml"), toml_folder))
     from_yaml = load_settings(write_block(doc_block(PAGE, "yaml"), yaml_folder))
-    assert from_toml.backend.path == toml_folder / "run" / "maintenance"
-    assert from_yaml.backend.path == yaml_folder / "run" / "maintenance"
+    toml_backend, yaml_backend = from_toml.backend, from_yaml.backend
+    assert isinstance(toml_backend, FileBackendConfig)
+    assert isinstance(yaml_backend, FileBackendConfig)
+    assert toml_backend.path == toml_folder / "run" / "maintenance"
+    assert yaml_backend.path == yaml_folder / "run" / "maintenance"
     left = from_toml.model_dump(exclude={"backend"})
     right = from_yaml.model_dump(exclude={"backend"})
     assert left == right

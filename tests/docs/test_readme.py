@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
 from tests.docs.markdown_blocks import ROOT, doc_block
 from tests.docs.runner import MAINTENANCE_BODY, client, run_python
@@ -54,7 +55,7 @@ async def test_switch_from_code_with_a_file_backend(sandbox: Path) -> None:
 async def test_from_config_with_the_example_file(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(ROOT / "example.maintenance.toml", sandbox / "example.maintenance.toml")
     namespace = run_python(README, "quick-start-5")
-    app = namespace["app"]
+    app: FastAPI = namespace["app"]
 
     @app.get("/orders")
     async def orders() -> list[int]:
