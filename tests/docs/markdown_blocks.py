@@ -9,7 +9,8 @@ A block gets its id from an HTML comment on the line before its opening fence::
 
 or is declared not runnable, with a reason, by ``<!-- not-tested: output of a real terminal -->``.
 A block without a comment (README.md, which another developer owns) gets the fallback id
-``<heading-slug>-<n>``: the slug of the nearest heading above it and its position under that heading.
+``<heading-slug>-<n>``: the slug of the nearest heading above it and its position among the blocks
+under that heading (marked blocks count too, so adding a marker never renumbers the others).
 ``--8<-- "path"`` lines (pymdownx.snippets) are replaced by the file they include, as the site shows it.
 """
 
@@ -121,6 +122,8 @@ def parse(text: str, file: str) -> List[Block]:
         where = f"{file}:{index + 1}"
         code = _expand_snippets(_dedent(lines[index + 1 : end], indent), where)
         comment = _MARKER.match(previous)
+        # Every block counts, marked or not, so a fallback id never changes when a marker is added.
+        per_heading[heading] = per_heading.get(heading, 0) + 1
         block_id: Optional[str]
         reason: Optional[str] = None
         if comment is not None and comment.group("kind") == "test":
@@ -130,7 +133,6 @@ def parse(text: str, file: str) -> List[Block]:
             if not reason:
                 raise AssertionError(f"{where}: a not-tested marker needs a reason")
         else:
-            per_heading[heading] = per_heading.get(heading, 0) + 1
             block_id = f"{heading or 'top'}-{per_heading[heading]}"
         blocks.append(Block(file, index + 1, lang, code, block_id, reason, comment is not None))
         previous = ""

@@ -90,6 +90,12 @@ def check_pip(words: List[str], where: str) -> None:
     requirements = [word for word in words[2:] if not word.startswith("-")]
     assert requirements, f"{where}: pip install without a package"
     for requirement in requirements:
+        local = re.fullmatch(r"\.\[(?P<extras>[A-Za-z0-9_, \-]+)\]", requirement)
+        if local is not None:  # this checkout with extras: pip install -e ".[docs]"
+            unknown = sorted({extra.strip() for extra in local.group("extras").split(",")} - extras_known)
+            assert not unknown, f"{where}: extras {unknown} do not exist"
+            continue
+        assert requirement != ".", f"{where}: installing the checkout itself is fine but say which extras"
         match = _REQUIREMENT.match(requirement)
         assert match is not None, f"{where}: {requirement!r} is not a plain requirement"
         name = match.group("name")
@@ -200,6 +206,10 @@ def run_block(block: Block, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Shell
             check_uvicorn(words, where)
         elif program == "curl":
             check_curl(words, where)
+        elif program == "mkdocs":
+            assert words[1:2] in (["serve"], ["build"]), f"{where}: only mkdocs serve/build are documented"
+            assert set(words[2:]) <= {"--strict"}, f"{where}: undocumented mkdocs options {words[2:]}"
+            assert (ROOT / "mkdocs.yml").is_file(), f"{where}: there is no mkdocs.yml"
         elif words[:2] == ["python", "-c"] and len(words) == 3:
             ran = subprocess.run(
                 [sys.executable, "-c", words[2]], capture_output=True, timeout=30, check=False

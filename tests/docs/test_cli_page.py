@@ -135,3 +135,13 @@ def test_the_exit_status_table_matches_the_cli() -> None:
         assert f"| {code} |" in text
     assert f"| {errors.EXIT_BACKEND_UNAVAILABLE} | the backend could not be reached" in text
     assert f"| {errors.EXIT_INTERRUPTED} | interrupted" in text
+
+
+def test_an_unreachable_backend_is_status_3(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    block = dataclasses.replace(
+        doc_block(PAGE, "tour"),
+        code="fastapi-maintenance status --backend redis://127.0.0.1:1/0  # exit status 3\n",
+    )
+    run = run_block(block, sandbox, monkeypatch).cli_runs[0]
+    assert run.stderr.startswith("error: ")
+    assert len(run.stderr.strip().splitlines()) == 1
