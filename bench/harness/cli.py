@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .budgets import all_met, evaluate
 from .http_load import run_http
@@ -145,6 +147,37 @@ def _redis_available() -> Optional[str]:
     return None
 
 
+def snapshot_package(workdir: Path) -> Tuple[Path, str]:
+    """Copy fastapi_maintenance/ as it is now, so every worker of this run uses the same code.
+
+    The working tree may change while a run lasts (others work in it); a copy that does not import
+    (caught mid-edit) is taken again, a few seconds later. Returns the folder to put on PYTHONPATH
+    and a digest of the copied sources.
+    """
+    for attempt in range(10):
+        target = workdir / f"snapshot-{attempt}"
+        shutil.copytree(
+            REPO_ROOT / "fastapi_maintenance",
+            target / "fastapi_maintenance",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+        probe = subprocess.run(
+            [sys.executable, "-c", "import fastapi_maintenance, fastapi_maintenance.backends"],
+            cwd=target,
+            env={**os.environ, "PYTHONPATH": str(target)},
+            capture_output=True,
+            text=True,
+        )
+        if probe.returncode == 0:
+            digest = hashlib.sha256()
+            for path in sorted((target / "fastapi_maintenance").rglob("*.py")):
+                digest.update(str(path.relative_to(target)).encode() + b"\0" + path.read_bytes())
+            return target, digest.hexdigest()[:12]
+        log(f"snapshot of fastapi_maintenance does not import yet, retrying: {probe.stderr.strip()[-300:]}")
+        time.sleep(6)
+    raise RuntimeError("fastapi_maintenance did not import from any snapshot taken over a minute")
+
+
 def finish(results: Dict[str, Any], output: Optional[Path], check: bool) -> int:
     budgets = evaluate(results)
     results["budgets"] = [budget.as_dict() for budget in budgets]
@@ -171,7 +204,8 @@ def profile_only(
         workdir = Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="fastapi-maintenance-profile-"))
         )
-        places = Places(workdir, fm005_python, fm005_root, redis_url)
+        snapshot, _ = snapshot_package(workdir)
+        places = Places(workdir, fm005_python, fm005_root, redis_url, repo=snapshot)
         profile = profile_variant(
             arguments.profile, arguments.profile_routes, arguments.profile_requests, places, log
         )
@@ -228,7 +262,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if why_not_redis is not None:
             skipped["Redis backend variant"] = why_not_redis
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fastapi-maintenance-bench-")))
-        places = Places(workdir, fm005_python, fm005_root, redis_url)
+        snapshot, digest = snapshot_package(workdir)
+        log(f"fastapi_maintenance snapshot {digest} in {snapshot}")
+        places = Places(workdir, fm005_python, fm005_root, redis_url, repo=snapshot)
         with_fm005 = fm005_python is not None
         groups = [off_group(count, fm005=with_fm005, redis=redis_url is not None) for count in route_counts]
         groups += [on_group(count, fm005=with_fm005) for count in on_counts]
@@ -267,6 +303,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             )
     rounds_text = f"{rounds} in-process rounds of about {arguments.round_seconds} s per variant"
     results["meta"] = {**metadata_block(raw, wrk, fm005_info, rounds_text), "clock": arguments.clock}
+    results["meta"]["ours"] += f", sources sha256 {digest}"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     raw_path = RESULTS_DIR / f"{stamp}.json"
     status = finish(results, output, arguments.check)

@@ -7,9 +7,10 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from .pool import Places, Worker, start_workers, stop_workers
 from .stats import Round, analyse, bracketed, run_round
+from .traffic import STATIC_EVERY
 
 #: Requests per calibration run; also the warm-up.
-CALIBRATION_REQUESTS = 300
+CALIBRATION_REQUESTS = 320
 
 Log = Callable[[str], None]
 
@@ -57,7 +58,9 @@ def calibrate(workers: Dict[str, Worker], round_seconds: float) -> Dict[str, int
     for name, worker in workers.items():
         worker.run(CALIBRATION_REQUESTS)
         elapsed = worker.run(CALIBRATION_REQUESTS)["wall"]
-        counts[name] = max(10, int(round_seconds * CALIBRATION_REQUESTS / elapsed))
+        wanted = max(STATIC_EVERY, int(round_seconds * CALIBRATION_REQUESTS / elapsed))
+        # Whole blocks of the traffic, so that every run gets the same mix of routes.
+        counts[name] = wanted - wanted % STATIC_EVERY
     return counts
 
 

@@ -30,6 +30,7 @@ class Places:
     fm005_python: Optional[Path] = None
     fm005_root: Optional[Path] = None
     redis_url: Optional[str] = None
+    #: The folder holding the fastapi_maintenance measured (a snapshot of the working tree in a full run).
     repo: Path = REPO_ROOT
 
 

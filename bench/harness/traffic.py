@@ -49,11 +49,23 @@ def make_scope(path: str) -> Dict[str, Any]:
 
 
 def target(route_count: int, number: int) -> Target:
-    """The ``number``-th request of the traffic: mostly parameterised routes, in turn, sometimes a static one."""
-    if number % STATIC_EVERY == STATIC_EVERY - 1:
-        page = STATIC_PAGES[(number // STATIC_EVERY) % len(STATIC_PAGES)]
+    """The ``number``-th request of the traffic.
+
+    Requests come in blocks of ``STATIC_EVERY``: one static route, and parameterised routes spread
+    evenly over the whole route list (the offset moving from block to block so that every route is
+    visited). Every block thus costs a router scanning the routes in order the same, and a timed
+    run, a whole number of blocks, gets the same mix of early and late routes wherever it starts.
+    """
+    block, slot = divmod(number, STATIC_EVERY)
+    per_block = STATIC_EVERY - 1
+    if slot == per_block:
+        page = STATIC_PAGES[block % len(STATIC_PAGES)]
         return Target(f"/{page}", static_body(page))
-    index = number % route_count
+    span = -(-route_count // per_block)  # ceil: the offsets that reach every route
+    offset = block % span
+    # Even slots move forward from their base, odd slots backward: the block's mean position stays put.
+    shift = offset if slot % 2 == 0 else span - 1 - offset
+    index = (slot * route_count // per_block + shift) % route_count
     return Target(resource_path(index, number), resource_body(index, number))
 
 
