@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .backends.base import BaseStateBackend
 from .control import current_middleware
+from .errors import MaintenanceConfigError
 from .plan import Plan, compile_plan, plan_from_arguments, split_arguments
 from .routes import RouteTable, routes_of
 from .rules import Decision, Facts, Reason, decide, exemptions_matter, global_state
@@ -52,7 +53,17 @@ class MaintenanceModeMiddleware:
         **kwargs: Any,
     ) -> None:
         self.app = app
-        plan = _plan if _plan is not None else plan_from_arguments(settings, kwargs)
+        self._startup_failure: Optional[_StartupFailure] = None
+        if _plan is None:
+            try:
+                _plan = plan_from_arguments(settings, kwargs)
+            except MaintenanceConfigError as exc:
+                # Starlette builds middleware lazily, inside the first lifespan or request call, where a
+                # raised error reads as "lifespan unsupported" to uvicorn's --lifespan auto and then as a
+                # 500 per request. Failing the lifespan start-up instead stops the server with the message.
+                self._startup_failure = _StartupFailure(exc)
+                return
+        plan = _plan
         self.plan = plan
         self.settings = plan.settings
         self.backend: BaseStateBackend = plan.backend
@@ -84,6 +95,9 @@ class MaintenanceModeMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope_type = scope["type"]
+        if self._startup_failure is not None:
+            await self._startup_failure(scope, receive, send)
+            return
         if scope_type != "http" and scope_type != "websocket":
             if scope_type == "lifespan" and self._closes_backend:
                 await self.app(scope, receive, self._closing_backend_on_shutdown(send))
@@ -285,6 +299,25 @@ class MaintenanceModeMiddleware:
             await send(message)
 
         return forward
+
+
+class _StartupFailure:
+    """Stands in for a middleware whose settings are invalid: fails the lifespan start-up with the message.
+
+    Servers stop on ``lifespan.startup.failed`` (uvicorn does even with ``--lifespan auto``). Without a
+    lifespan (a server or test client that never sends one), requests raise the same error.
+    """
+
+    def __init__(self, error: MaintenanceConfigError) -> None:
+        self.error = error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            raise self.error
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            logger.error("fastapi-maintenance settings are invalid: %s", self.error)
+            await send({"type": "lifespan.startup.failed", "message": str(self.error)})
 
 
 def _is_preflight(scope: Scope) -> bool:

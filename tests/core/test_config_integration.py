@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.types import Message
 
 from fastapi_maintenance import MaintenanceConfigError, MaintenanceModeMiddleware, MaintenanceSettings
 from fastapi_maintenance.backends import LocalFileBackend, MemoryBackend
@@ -152,11 +153,30 @@ async def test_settings_object_and_settings_keys_beside_it(tmp_path: Path) -> No
         MaintenanceModeMiddleware(FastAPI(), settings=settings, read_only=True)
 
 
-def test_a_settings_key_as_keyword_argument_is_validated_at_construction() -> None:
-    with pytest.raises(MaintenanceConfigError, match="exempt_pathz"):
-        MaintenanceModeMiddleware(FastAPI(), exempt_pathz=["/x"])
-    with pytest.raises(MaintenanceConfigError, match="allowed_ips"):
-        MaintenanceModeMiddleware(FastAPI(), allowed_ips=["10.0.0.1/8"])
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [({"exempt_pathz": ["/x"]}, "exempt_pathz"), ({"allowed_ips": ["10.0.0.1/8"]}, "allowed_ips")],
+)
+async def test_invalid_settings_fail_the_lifespan_start_up(options: Dict[str, Any], named: str) -> None:
+    """Built lazily by Starlette: bad settings fail the start-up with the message, so the server stops."""
+    middleware = MaintenanceModeMiddleware(routes(FastAPI()), **options)
+    sent: List[Dict[str, Any]] = []
+    messages = [{"type": "lifespan.startup"}]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(dict(message))
+
+    await middleware({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+    assert [message["type"] for message in sent] == ["lifespan.startup.failed"]
+    assert named in sent[0]["message"]
+    # A server that skipped the lifespan meets the same error at the first request.
+    with pytest.raises(MaintenanceConfigError, match=named):
+        async with client_for(middleware) as client:
+            await client.get("/")
 
 
 @pytest.mark.anyio
@@ -221,15 +241,16 @@ async def root():
 
 
 @pytest.mark.http
-def test_bad_environment_stops_uvicorn_at_start_up(tmp_path: Path) -> None:
-    """With --lifespan on, a bad setting is a start-up failure, never a 500 at the first request."""
+@pytest.mark.parametrize("lifespan", ["auto", "on"])
+def test_bad_environment_stops_uvicorn_at_start_up(tmp_path: Path, lifespan: str) -> None:
+    """A bad setting is a start-up failure, never a 500 at the first request, under uvicorn's default too."""
     (tmp_path / "app.py").write_text(APP_MODULE, encoding="utf-8")
     with pytest.raises(RuntimeError, match="FASTAPI_MAINTENANCE_EXEMPT_PATHZ"):  # noqa: SIM117
         with uvicorn_server(
             "app:app",
             cwd=tmp_path,
             env={"FASTAPI_MAINTENANCE_EXEMPT_PATHZ": '["/x"]'},
-            extra_args=["--lifespan", "on"],
+            extra_args=["--lifespan", lifespan],
         ):
             pass  # pragma: no cover - never starts
     with uvicorn_server("app:app", cwd=tmp_path, extra_args=["--lifespan", "on"]) as base_url:
