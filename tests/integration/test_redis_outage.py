@@ -145,12 +145,21 @@ async def test_redis_stopped_under_load_on_uvicorn_workers(tmp_path: Path, redis
     assert len(load.pids()) >= 2, f"the load reached only workers {load.pids()}; {load.summary()}"
 
 
-@pytest.mark.parametrize(("policy", "answer"), [("last_known", 200), ("closed", 503)])
+@pytest.mark.parametrize(
+    ("policy", "answer", "kind"),
+    [("last_known", 200, "stopped"), ("closed", 503, "stopped"), ("closed", 503, "frozen")],
+)
 async def test_redis_down_when_the_app_starts(
-    tmp_path: Path, redis_server: RedisServer, policy: str, answer: int
+    tmp_path: Path, redis_server: RedisServer, policy: str, answer: int, kind: str
 ) -> None:
-    """Nothing was ever read: last_known means off, closed means on; then Redis comes up and is followed."""
-    await anyio.to_thread.run_sync(redis_server.stop)
+    """Nothing was ever read: last_known means off, closed means on; then Redis comes up and is followed.
+
+    A frozen server accepts connections but never answers: the first reads wait for the backend's timeout only.
+    """
+    if kind == "stopped":
+        await anyio.to_thread.run_sync(redis_server.stop)
+    else:
+        redis_server.freeze()
     key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
     backend = RedisBackend(redis_server.url, key, timeout=0.3, resync_interval=0.5)
     writer = RedisBackend(redis_server.url, key)
@@ -161,7 +170,10 @@ async def test_redis_down_when_the_app_starts(
                 group.start_soon(load.run)
                 try:
                     await load.steady(answer, after=0.0, count=300)
-                    await anyio.to_thread.run_sync(redis_server.start)
+                    if kind == "stopped":
+                        await anyio.to_thread.run_sync(redis_server.start)
+                    else:
+                        redis_server.thaw()
                     for value in (True, False):
                         await writer.set_value(value)
                         await load.settle(status_for(value), after=time.monotonic(), deadline=10.0)
