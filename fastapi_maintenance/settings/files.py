@@ -45,7 +45,13 @@ def parse_toml(text: str, path: Path) -> Dict[str, Any]:
         message = str(exc)
         position = _TOML_POSITION.search(message)
         reason = _TOML_POSITION.sub("", message).strip()
-        where = f"line {position.group(1)}, column {position.group(2)}" if position else "unknown line"
+        if position:
+            where = f"line {position.group(1)}, column {position.group(2)}"
+        elif "end of document" in message:
+            reason = reason.replace("(at end of document)", "").strip()
+            where = f"line {len(text.splitlines()) or 1} (end of file)"
+        else:
+            where = "unknown line"
         raise MaintenanceConfigError(f"{path}: TOML syntax error at {where}: {reason}") from None
     return data
 

@@ -68,8 +68,13 @@ def validate_retry_after(value: Any) -> RetryAfter:
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
-    if isinstance(value, (str, datetime)):
+    if isinstance(value, datetime):
         return parse_rfc3339(value)
+    if isinstance(value, str):
+        try:
+            return parse_rfc3339(value)
+        except ValueError as exc:
+            raise ValueError(f"neither whole seconds (an integer >= 0) nor a date-time: {exc}") from None
     raise ValueError(
         f"expected whole seconds (an integer >= 0) or an RFC 3339 date-time such as {RFC3339_EXAMPLE}"
     )

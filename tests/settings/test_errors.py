@@ -346,3 +346,17 @@ def test_require_extra_returns_the_module() -> None:
     import json
 
     assert require_extra("json", extra="x", purpose="y") is json
+
+
+def test_a_toml_error_at_the_end_of_the_file_names_the_last_line(tmp_path: Path) -> None:
+    config = tmp_path / "maintenance.toml"
+    config.write_text('exempt_paths = ["/health",\n  "/status"\n', encoding="utf-8")
+    with pytest.raises(MaintenanceConfigError) as error:
+        load_settings(config)
+    assert f"{config}: TOML syntax error at line 2 (end of file)" in str(error.value)
+
+
+def test_a_retry_after_that_is_neither_seconds_nor_a_date_says_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_RETRY_AFTER", "soon")
+    with pytest.raises(MaintenanceConfigError, match=r"neither whole seconds \(an integer >= 0\) nor a date-time"):
+        load_settings()
