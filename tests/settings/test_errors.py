@@ -358,5 +358,7 @@ def test_a_toml_error_at_the_end_of_the_file_names_the_last_line(tmp_path: Path)
 
 def test_a_retry_after_that_is_neither_seconds_nor_a_date_says_both(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FASTAPI_MAINTENANCE_RETRY_AFTER", "soon")
-    with pytest.raises(MaintenanceConfigError, match=r"neither whole seconds \(an integer >= 0\) nor a date-time"):
+    with pytest.raises(
+        MaintenanceConfigError, match=r"neither whole seconds \(an integer >= 0\) nor a date-time"
+    ):
         load_settings()
