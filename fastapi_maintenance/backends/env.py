@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from ._parse import StateReader
 from .base import BaseStateBackend
@@ -26,11 +26,27 @@ class EnvVarBackend(BaseStateBackend):
 
     def __init__(self, var_name: Optional[str] = None) -> None:
         self.var_name = var_name or DEFAULT_ENV_VAR
+        # os.environ.get encodes the name and decodes the value on every call (microseconds on a slow
+        # machine); CPython's os.environ keeps its data in a plain dict keyed by the encoded name, which
+        # os.environ[...] = ..., monkeypatch.setenv and del keep current. Read that dict when it is there.
+        data = getattr(os.environ, "_data", None)
+        encodekey = getattr(os.environ, "encodekey", None)
+        self._environ_data: Optional[Dict[Any, Any]] = data if isinstance(data, dict) else None
+        self._environ_key: Any = (
+            encodekey(self.var_name) if self._environ_data is not None and encodekey else None
+        )
         self._raw: Optional[str] = None
+        self._stored: Any = None
         self._value = False
         self._read = StateReader(f"Environment variable {self.var_name}")
 
     def peek(self) -> bool:
+        data = self._environ_data
+        if data is not None:
+            stored = data.get(self._environ_key)
+            if stored is self._stored:
+                return self._value
+            self._stored = stored
         raw = os.environ.get(self.var_name)
         if raw is self._raw or raw == self._raw:
             return self._value
