@@ -6,7 +6,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, Iterator, List, Optional
 
 OURS_OFF = ("ours-env", "ours-file", "ours-memory", "ours-redis", "ours-toml")
-ON_BUDGET_ROUTES = 50
+#: The app size of the issue's reference measurements (0.0.5 at 0.37x bare with env, 0.08x with file):
+#: the maintenance-on budgets and the budgets against 0.0.5 are judged there. At other sizes the ratios
+#: against 0.0.5 are reported, not judged: with many routes the bare app's own routing dominates both
+#: sides, and no middleware can beat 0.0.5 by more than bare/0.0.5.
+REFERENCE_ROUTES = 50
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,16 @@ def _inprocess_budgets(results: Dict[str, Any]) -> Iterator[Budget]:
         for name in OURS_OFF:
             if name in group["variants"]:
                 yield _budget("maintenance off >= 0.95x bare", where, group, f"{name}/bare", 0.95)
-        yield _budget("off vs 0.0.5, env backend >= 2.5x", where, group, "ours-env/fm005-env", 2.5)
-        yield _budget("off vs 0.0.5, file backend >= 10x", where, group, "ours-file/fm005-file", 10.0)
     if not off_groups:
         yield Budget("maintenance off >= 0.95x bare", "in-process", "ours-*/bare", 0.95, None, None, None)
-    on_groups = [g for g in groups if g["label"].startswith("on") and g["route_count"] == ON_BUDGET_ROUTES]
+    reference = [group for group in off_groups if group["route_count"] == REFERENCE_ROUTES]
+    off = reference[0] if reference else {}
+    where = f"off, {REFERENCE_ROUTES} routes"
+    yield _budget("off vs 0.0.5, env backend >= 2.5x", where, off, "ours-env/fm005-env", 2.5)
+    yield _budget("off vs 0.0.5, file backend >= 10x", where, off, "ours-file/fm005-file", 10.0)
+    on_groups = [g for g in groups if g["label"].startswith("on") and g["route_count"] == REFERENCE_ROUTES]
     on = on_groups[0] if on_groups else {}
-    where = on_groups[0]["label"] if on_groups else f"on, {ON_BUDGET_ROUTES} routes"
+    where = f"on, {REFERENCE_ROUTES} routes"
     yield _budget("maintenance on >= 3x a bare 503 route", where, on, "ours-on/bare-503", 3.0)
     yield _budget("maintenance on >= 2x 0.0.5's on path", where, on, "ours-on/fm005-on", 2.0)
 

@@ -54,11 +54,11 @@ def parser() -> argparse.ArgumentParser:
         prog="python bench/run.py",
         description="Benchmark fastapi-maintenance against a bare app, a do-nothing middleware and 0.0.5.",
     )
-    p.add_argument("--quick", action="store_true", help="a short run: 5 rounds, 10 and 100 routes, no HTTP")
-    p.add_argument("--routes", type=_numbers, help="route counts, maintenance off (default 10,100,1000)")
+    p.add_argument("--quick", action="store_true", help="a short run: 5 rounds, 10 and 50 routes, no HTTP")
+    p.add_argument("--routes", type=_numbers, help="route counts, maintenance off (default 10,50,100,1000)")
     p.add_argument("--on-routes", type=_numbers, help="route counts, maintenance on (default 50,1000)")
-    p.add_argument("--rounds", type=int, help="interleaved rounds per group (default 15; quick 5)")
-    p.add_argument("--round-seconds", type=float, default=0.2, help="length of one variant's run in a round")
+    p.add_argument("--rounds", type=int, help="interleaved rounds per group (default 25; quick 5)")
+    p.add_argument("--round-seconds", type=float, default=0.1, help="length of one variant's run in a round")
     p.add_argument(
         "--clock",
         choices=["cpu", "wall"],
@@ -226,9 +226,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         saved: Dict[str, Any] = json.loads(arguments.recheck.read_text(encoding="utf-8"))
         return finish(saved, arguments.output, arguments.check)
     quick = arguments.quick
-    route_counts = arguments.routes or ([10, 100] if quick else [10, 100, 1000])
+    route_counts = arguments.routes or ([10, 50] if quick else [10, 50, 100, 1000])
     on_counts = arguments.on_routes or ([50] if quick else [50, 1000])
-    rounds = arguments.rounds or (5 if quick else 15)
+    rounds = arguments.rounds or (5 if quick else 25)
     memory_requests = (
         arguments.memory_requests if arguments.memory_requests is not None else (20000 if quick else 100000)
     )
