@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Optional, Tuple, Union
 
 from starlette._utils import get_route_path
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -69,13 +68,13 @@ class MaintenanceModeMiddleware:
         self.backend: BaseStateBackend = plan.backend
         self._keeper = keeper_for(plan.backend)
         self._hard_switch = plan.hard_switch
-        self._responses = plan.responses
+        self._exemptions = plan.exemptions
+        self._responder = plan.responder
         self._maintenance_paths = plan.maintenance_paths
         self._closes_backend = type(plan.backend).aclose is not BaseStateBackend.aclose
         self._table: Optional[RouteTable] = None
         self._routes: Optional[list[Any]] = None
         self._route_count = -1
-        self._docs_paths: frozenset[str] = frozenset()
         self._may_force_on = plan.maintenance_paths is not None
         self._schedule = plan.schedule
 
@@ -118,7 +117,7 @@ class MaintenanceModeMiddleware:
                     await early(scope, receive, send)
                     return
                 if decision.maintenance:
-                    await self._respond(scope, receive, send, decision)
+                    await self._responder(scope, receive, send, decision.reason)
                     return
             await self.app(scope, receive, send)
         finally:
@@ -136,7 +135,7 @@ class MaintenanceModeMiddleware:
             self._table = RouteTable(routes)
         self._route_count = self._table.size
         docs = {getattr(app, name, None) for name in _DOCS_ATTRIBUTES} if self.plan.exempt_docs else set()
-        self._docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
+        self._exemptions.docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
         self._may_force_on = self._table.has_forced_on or self._maintenance_paths is not None
 
     def _state_from_memory(self) -> Optional[Decision]:
@@ -188,7 +187,7 @@ class MaintenanceModeMiddleware:
             forced = False
         exemption: Optional[Reason] = None
         if found and exemptions_matter(forced, state):
-            exemption, early = await self._exemption(scope, route_path)
+            exemption, early = await self._exemptions.check(scope, route_path)
             if early is not None:
                 return Decision(False, exemption), early
         decision = decide(
@@ -205,87 +204,6 @@ class MaintenanceModeMiddleware:
             )
         )
         return decision, None
-
-    async def _exemption(self, scope: Scope, route_path: str) -> Tuple[Optional[Reason], Optional[Response]]:
-        """Level 3: the first request exemption that applies; the bypass link answers with a redirect."""
-        is_http = scope["type"] == "http"
-        if route_path in self._docs_paths:
-            return Reason.EXEMPT_DOCS, None
-        if is_http and scope.get("method") == "OPTIONS" and _is_preflight(scope):
-            return Reason.CORS_PREFLIGHT, None
-        plan = self.plan
-        if plan.allowed_ips is not None:
-            client = scope.get("client")
-            address = plan.client_resolver.resolve(client[0] if client else None, scope["headers"])
-            if address in plan.allowed_ips:
-                return Reason.EXEMPT_IP, None
-        gate = plan.bypass
-        if gate is not None:
-            if gate.is_exempt(scope["headers"]):
-                return Reason.EXEMPT_BYPASS, None
-            if is_http:
-                link = gate.redirect_for(
-                    scope.get("scheme", "http"),
-                    scope["path"],
-                    scope.get("query_string", b""),
-                    scope.get("raw_path"),
-                )
-                if link is not None:
-                    headers = {
-                        "Location": link.location,
-                        "Set-Cookie": link.set_cookie,
-                        "Cache-Control": "no-store",
-                    }
-                    return Reason.EXEMPT_BYPASS, Response(status_code=307, headers=headers)
-        callback = plan.exempt_callback
-        if callback is not None:
-            try:
-                if await callback(Request(scope)):
-                    return Reason.EXEMPT_CALLBACK, None
-            except Exception:
-                logger.exception("exempt_callback raised; the request is treated as not exempt")
-        return None, None
-
-    async def _respond(self, scope: Scope, receive: Receive, send: Send, decision: Decision) -> None:
-        response: Optional[Response] = None
-        callback = self.plan.response_callback
-        if callback is not None:
-            try:
-                response = await callback(Request(scope, receive))
-            except Exception:
-                logger.exception("response_callback raised; sending the default maintenance response")
-            else:
-                if not isinstance(response, Response):
-                    logger.error(
-                        "response_callback returned %r, not a Response; sending the default maintenance response",
-                        type(response).__name__,
-                    )
-                    response = None
-        if response is None:
-            message: Optional[str] = None
-            retry_after: Optional[str] = None
-            schedule = self._schedule
-            if decision.reason is Reason.WINDOW and schedule is not None:
-                window = schedule.active()
-                seconds = schedule.retry_after_seconds()
-                message = window.message if window is not None else None
-                retry_after = str(seconds) if seconds is not None else None
-            response = self._responses.build(scope["headers"], scope.get("path", ""), message, retry_after)
-        if scope["type"] == "websocket":
-            await self._refuse_websocket(scope, receive, send, response)
-        else:
-            await response(scope, receive, send)
-
-    async def _refuse_websocket(self, scope: Scope, receive: Receive, send: Send, response: Response) -> None:
-        """Refuse before the app sees the connection: an HTTP denial response where the server allows it."""
-        if "websocket.http.response" in scope.get("extensions", {}):
-            await response(scope, receive, send)
-            return
-        message = await receive()
-        if message["type"] != "websocket.connect":
-            return
-        await send({"type": "websocket.accept"})
-        await send({"type": "websocket.close", "code": 1013, "reason": "Try Again Later"})
 
     def _closing_backend_on_shutdown(self, send: Send) -> Send:
         """Forward lifespan messages untouched; close the backend just before shutdown completes."""
@@ -318,11 +236,6 @@ class _StartupFailure:
         if message["type"] == "lifespan.startup":
             logger.error("fastapi-maintenance settings are invalid: %s", self.error)
             await send({"type": "lifespan.startup.failed", "message": str(self.error)})
-
-
-def _is_preflight(scope: Scope) -> bool:
-    headers: Dict[bytes, bytes] = dict(scope["headers"])
-    return b"access-control-request-method" in headers and b"origin" in headers
 
 
 class ConfiguredMaintenanceMiddleware:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Literal, Optional, Tuple
+from typing import Any, Callable, Dict, Literal, Optional, Tuple
 
-from starlette.requests import Request
 from starlette.responses import Response
 
 from .access import BypassGate, BypassSigner, ClientAddressResolver, IPRanges, Window, WindowSchedule
@@ -19,7 +18,8 @@ from .backends.base import BaseStateBackend
 from .backends.factory import build_backend
 from .callbacks import RequestCallback, as_async
 from .control import configured_backend
-from .responses import MaintenanceResponses
+from .exemptions import RequestExemptions
+from .responses import MaintenanceResponder, MaintenanceResponses
 from .settings import MaintenanceSettings, compile_path_globs, format_retry_after, load_settings
 
 PathMatcher = Callable[[str], bool]
@@ -43,13 +43,9 @@ class Plan:
     exempt_paths: Optional[PathMatcher]
     exempt_docs: bool
     read_only: bool
-    exempt_callback: Optional[Callable[[Request], Awaitable[bool]]]
-    response_callback: Optional[Callable[[Request], Awaitable[Response]]]
-    responses: MaintenanceResponses
-    allowed_ips: Optional[IPRanges]
-    client_resolver: ClientAddressResolver
-    bypass: Optional[BypassGate]
     schedule: Optional[WindowSchedule]
+    exemptions: RequestExemptions
+    responder: MaintenanceResponder
 
 
 def split_arguments(kwargs: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
@@ -99,6 +95,13 @@ def compile_plan(
         if callback is not None and not callable(callback):
             raise TypeError(f"{name} must be a callable taking the Request, got {callback!r}")
     response = settings.response
+    schedule = _schedule(settings, clock)
+    responses = MaintenanceResponses(
+        status_code=response.status_code,
+        message=response.message,
+        retry_after=format_retry_after(settings.retry_after),
+        template=response.template,
+    )
     return Plan(
         settings=settings,
         backend=backend,
@@ -108,18 +111,18 @@ def compile_plan(
         exempt_paths=compile_path_globs(settings.exempt_paths),
         exempt_docs=settings.exempt_docs,
         read_only=settings.read_only,
-        exempt_callback=as_async(exempt_callback) if exempt_callback is not None else None,
-        response_callback=as_async(response_callback) if response_callback is not None else None,
-        responses=MaintenanceResponses(
-            status_code=response.status_code,
-            message=response.message,
-            retry_after=format_retry_after(settings.retry_after),
-            template=response.template,
+        schedule=schedule,
+        exemptions=RequestExemptions(
+            allowed_ips=IPRanges(settings.allowed_ips) if settings.allowed_ips else None,
+            client_resolver=ClientAddressResolver(settings.trusted_proxies),
+            bypass=_bypass_gate(settings, clock),
+            exempt_callback=as_async(exempt_callback) if exempt_callback is not None else None,
         ),
-        allowed_ips=IPRanges(settings.allowed_ips) if settings.allowed_ips else None,
-        client_resolver=ClientAddressResolver(settings.trusted_proxies),
-        bypass=_bypass_gate(settings, clock),
-        schedule=_schedule(settings, clock),
+        responder=MaintenanceResponder(
+            responses,
+            as_async(response_callback) if response_callback is not None else None,
+            schedule,
+        ),
     )
 
 

@@ -9,12 +9,19 @@ the rendered HTML page instead.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 
+from .access import WindowSchedule
 from .errors import MaintenanceConfigError, require_extra
+from .rules import Reason
+
+logger = logging.getLogger("fastapi_maintenance")
 
 DEFAULT_MESSAGE = "Service temporarily unavailable due to maintenance"
 DEFAULT_STATUS = 503
@@ -122,3 +129,71 @@ class MaintenanceResponses:
             message if message is not None else self.message,
             retry_after if retry_after is not None else self.retry_after,
         )
+
+
+class MaintenanceResponder:
+    """Sends the maintenance answer: the ``response_callback``'s response, else the built one.
+
+    A failing or misbehaving callback never turns into a 500: it is logged and
+    the default response is sent. Inside a scheduled window the window's message
+    and a Retry-After counting down to its end are used. A websocket is refused
+    before the app sees it: with an HTTP denial response where the server offers
+    that extension, else accepted and closed at once with code 1013 (Try Again Later).
+    """
+
+    def __init__(
+        self,
+        responses: MaintenanceResponses,
+        response_callback: Optional[Callable[[Request], Awaitable[Response]]],
+        schedule: Optional[WindowSchedule],
+    ) -> None:
+        self.responses = responses
+        self.response_callback = response_callback
+        self.schedule = schedule
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, reason: Optional[Reason]) -> None:
+        response = await self._from_callback(scope, receive)
+        if response is None:
+            response = self._built(scope, reason)
+        if scope["type"] == "websocket":
+            await _refuse_websocket(scope, receive, send, response)
+        else:
+            await response(scope, receive, send)
+
+    async def _from_callback(self, scope: Scope, receive: Receive) -> Optional[Response]:
+        if self.response_callback is None:
+            return None
+        try:
+            response = await self.response_callback(Request(scope, receive))
+        except Exception:
+            logger.exception("response_callback raised; sending the default maintenance response")
+            return None
+        if not isinstance(response, Response):
+            logger.error(
+                "response_callback returned %r, not a Response; sending the default maintenance response",
+                type(response).__name__,
+            )
+            return None
+        return response
+
+    def _built(self, scope: Scope, reason: Optional[Reason]) -> Response:
+        message: Optional[str] = None
+        retry_after: Optional[str] = None
+        schedule = self.schedule
+        if reason is Reason.WINDOW and schedule is not None:
+            window = schedule.active()
+            seconds = schedule.retry_after_seconds()
+            message = window.message if window is not None else None
+            retry_after = str(seconds) if seconds is not None else None
+        return self.responses.build(scope["headers"], scope.get("path", ""), message, retry_after)
+
+
+async def _refuse_websocket(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await response(scope, receive, send)
+        return
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": 1013, "reason": "Try Again Later"})
