@@ -24,6 +24,7 @@ from .budgets import all_met, evaluate
 from .http_load import run_http
 from .inprocess import off_group, on_group, run_group
 from .memory import run_memory
+from .paired import ON_COMPARISONS, ON_VARIANTS, off_variants, run_paired
 from .pool import BENCH_DIR, REPO_ROOT, Places
 from .profiling import print_profile, profile_variant
 from .redis_server import private_redis
@@ -268,7 +269,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         with_fm005 = fm005_python is not None
         groups = [off_group(count, fm005=with_fm005, redis=redis_url is not None) for count in route_counts]
         groups += [on_group(count, fm005=with_fm005) for count in on_counts]
-        results: Dict[str, Any] = {"inprocess": [], "skipped": skipped}
+        results: Dict[str, Any] = {"inprocess": [], "paired": [], "skipped": skipped}
+        paired_args: Dict[str, Any] = {
+            "rounds": rounds,
+            "round_seconds": arguments.round_seconds,
+            "log": log,
+            "clock": arguments.clock,
+        }
+        for count in route_counts:
+            names = off_variants(redis_url is not None)
+            comparisons = [(name, "bare") for name in names if name != "bare"]
+            label = f"off, same process, {count} routes"
+            results["paired"].append(run_paired(label, names, comparisons, count, places, **paired_args))
+        for count in on_counts:
+            label = f"on, same process, {count} routes"
+            results["paired"].append(
+                run_paired(label, ON_VARIANTS, ON_COMPARISONS, count, places, **paired_args)
+            )
         for group in groups:
             results["inprocess"].append(
                 run_group(group, places, rounds, arguments.round_seconds, log, clock=arguments.clock)

@@ -48,16 +48,25 @@ def clean_environment(extra: Dict[str, str], *, repo_on_path: Optional[Path]) ->
 
 
 def interpreter_for(name: str, places: Places) -> tuple[List[str], Dict[str, str], Optional[Path]]:
-    """Command prefix, environment and expected package folder for a variant's processes."""
-    spec = variant(name)
-    if spec.impl == "fm005":
+    """Command prefix, environment and expected package folder for the processes of a variant (or of
+    several, ``a,b,c``, which must agree on the package and on their environment variables)."""
+    specs = [variant(part) for part in name.split(",")]
+    environment: Dict[str, str] = {}
+    for spec in specs:
+        for key, value in spec.env.items():
+            if environment.setdefault(key, value) != value:
+                raise WorkerError(f"variants {name} need different values of {key}")
+    impls = {spec.impl for spec in specs}
+    if "fm005" in impls:
+        if impls != {"fm005"}:
+            raise WorkerError(f"{name}: 0.0.5 variants cannot share a process with others")
         if places.fm005_python is None or places.fm005_root is None:
             raise WorkerError(f"{name} needs the fastapi-maintenance 0.0.5 virtual environment")
         # -E: ignore PYTHONPATH and friends; the repo must not be importable from this process.
         command = [str(places.fm005_python), "-E", "-s"]
-        return command, clean_environment(spec.env, repo_on_path=None), places.fm005_root
-    expected = places.repo / "fastapi_maintenance" if spec.impl == "ours" else None
-    return [sys.executable], clean_environment(spec.env, repo_on_path=places.repo), expected
+        return command, clean_environment(environment, repo_on_path=None), places.fm005_root
+    expected = places.repo / "fastapi_maintenance" if "ours" in impls else None
+    return [sys.executable], clean_environment(environment, repo_on_path=places.repo), expected
 
 
 class Worker:
@@ -68,7 +77,7 @@ class Worker:
     ) -> None:
         self.name = name
         self.route_count = route_count
-        self.folder = places.workdir / f"{name}-{route_count}-{os.getpid()}-{id(self)}"
+        self.folder = places.workdir / f"{name.replace(',', '+')}-{route_count}-{os.getpid()}-{id(self)}"
         self.folder.mkdir(parents=True, exist_ok=True)
         prefix, environment, expected = interpreter_for(name, places)
         command = [
@@ -152,6 +161,14 @@ class Worker:
         if answer["unexpected"]:
             raise self._failure(f"{answer['unexpected']} of {count} responses had the wrong status")
         return {"wall": float(answer["elapsed"]), "cpu": float(answer["cpu"])}
+
+    def interleave(self, count: int, block: int) -> Dict[str, Any]:
+        """Alternating blocks over the variants sharing this worker; any wrong status is an error."""
+        answer = self.ask(f"interleave {count} {block}")
+        wrong = {name: found for name, found in answer["unexpected"].items() if found}
+        if wrong:
+            raise self._failure(f"responses with the wrong status: {wrong}")
+        return answer
 
     def check(self) -> List[str]:
         problems: List[str] = self.ask("check")["problems"]

@@ -153,17 +153,42 @@ def render(results: Dict[str, Any], budgets: List[Budget]) -> str:
         "",
     ]
     used: List[str] = []
-    for group in results.get("inprocess", []):
+    for group in results.get("paired", []) + results.get("inprocess", []):
         used += [name for name in group["variants"] if name not in used]
     lines += [f"- {_describe(name)}" for name in used]
     lines.append("")
+    paired: List[Dict[str, Any]] = results.get("paired", [])
+    paired_off = [group for group in paired if group["label"].startswith("off")]
+    paired_on = [group for group in paired if group["label"].startswith("on")]
+    if paired:
+        lines += [
+            "## In-process, same process (ours against the bare app)",
+            "",
+            "The bare app and the variants below share one worker process and alternate in blocks of "
+            "16 requests, rotating their order, so that whatever slows the machine hits them within "
+            "milliseconds of each other; ratios are per round (about 0.1 s of requests per variant), "
+            "median and IQR over rounds. The budgets of ours against bare are judged here.",
+            "",
+        ]
+    if paired_off:
+        lines += ["### Maintenance off", "", *_tables(paired_off, primary), ""]
+    if paired_on:
+        lines += ["### Maintenance on", "", *_tables(paired_on, primary), ""]
     groups: List[Dict[str, Any]] = results.get("inprocess", [])
     off = [group for group in groups if group["label"].startswith("off")]
     on = [group for group in groups if group["label"].startswith("on")]
+    if groups:
+        lines += [
+            "## In-process, each variant in its own process (against 0.0.5 too)",
+            "",
+            "Each variant in its own worker process; rounds as described at the top. The budgets "
+            "against 0.0.5 are judged here (0.0.5 cannot share a process with this package).",
+            "",
+        ]
     if off:
-        lines += ["## In-process, maintenance off", "", *_tables(off, primary), ""]
+        lines += ["### Maintenance off", "", *_tables(off, primary), ""]
     if on:
-        lines += ["## In-process, maintenance on", "", *_tables(on, primary), ""]
+        lines += ["### Maintenance on", "", *_tables(on, primary), ""]
     http = results.get("http")
     if http:
         lines += [

@@ -1,4 +1,4 @@
-"""A long-lived benchmark worker: one variant, one app, commands on stdin, one JSON line per answer.
+"""A long-lived benchmark worker: one variant (or several), commands on stdin, one JSON line per answer.
 
 Run as ``python -m harness.worker --variant NAME --routes N --workdir DIR``
 with ``bench/`` as the working directory. Commands:
@@ -9,6 +9,8 @@ with ``bench/`` as the working directory. Commands:
 - ``fresh K``: K requests to paths never seen before (memory growth), answer like ``run``
 - ``rss``: resident memory after a garbage collection, ``{"rss_kb": n}``
 - ``profile K FILE``: like ``run`` under cProfile, statistics written to FILE
+- ``interleave K B``: with several variants (``--variant a,b,c``), K requests to each, in alternating
+  blocks of B; answer ``{"count": K, "times": {name: {"wall": s, "cpu": s}}, "unexpected": {...}}``
 - ``quit``: run the lifespan shutdown and exit
 
 The real stdout is kept for the protocol; anything else printing goes to stderr.
@@ -168,15 +170,62 @@ class Driver:
         raise ValueError(f"unknown command {command!r}")
 
 
+class Interleaver:
+    """Several variants in one process, driven in alternating blocks of requests.
+
+    Whatever slows the machine down (other processes, frequency changes) hits every variant within a
+    few milliseconds of each other, so their throughput ratios are far steadier than across processes.
+    """
+
+    def __init__(self, drivers: Dict[str, Driver]) -> None:
+        self.drivers = drivers
+
+    async def interleave(self, count: int, block: int) -> Dict[str, Any]:
+        names = list(self.drivers)
+        times = {name: {"wall": 0.0, "cpu": 0.0} for name in names}
+        unexpected = dict.fromkeys(names, 0)
+        blocks = max(1, count // block)
+        for number in range(blocks):
+            shift = number % len(names)
+            for name in names[shift:] + names[:shift]:
+                result = await self.drivers[name].run(block)
+                times[name]["wall"] += result["elapsed"]
+                times[name]["cpu"] += result["cpu"]
+                unexpected[name] += result["unexpected"]
+        return {"count": blocks * block, "times": times, "unexpected": unexpected}
+
+    async def answer(self, words: List[str]) -> Dict[str, Any]:
+        command = words[0]
+        if command == "interleave":
+            return await self.interleave(int(words[1]), int(words[2]))
+        if command == "check":
+            problems: List[str] = []
+            for name, driver in self.drivers.items():
+                found = (await driver.answer(["check"]))["problems"]
+                problems += [f"{name}: {problem}" for problem in found]
+            return {"problems": problems}
+        if command in ("run", "fresh", "profile", "rss") and len(self.drivers) == 1:
+            return await next(iter(self.drivers.values())).answer(words)
+        if command == "rss":
+            gc.collect()
+            return {"rss_kb": resident_kb()}
+        raise ValueError(f"unknown command {command!r} for variants {', '.join(self.drivers)}")
+
+
 async def serve(arguments: argparse.Namespace, protocol: TextIO) -> None:
-    spec = variant(arguments.variant)
     context = BuildContext(arguments.routes, Path(arguments.workdir), arguments.redis_url)
-    app = spec.build(context)
+    apps = {}
+    drivers: Dict[str, Driver] = {}
+    for name in arguments.variant.split(","):
+        spec = variant(name)
+        apps[name] = spec.build(context)
+        drivers[name] = Driver(apps[name], spec, arguments.routes, arguments.distinct)
     expected_root = Path(arguments.expect_package) if arguments.expect_package else None
     info = package_info(expected_root)
-    lifespan = Lifespan(app)
-    await lifespan.startup()
-    driver = Driver(app, spec, arguments.routes, arguments.distinct)
+    lifespans = [Lifespan(app) for app in apps.values()]
+    for lifespan in lifespans:
+        await lifespan.startup()
+    handler = Interleaver(drivers)
     protocol.write(json.dumps({"ready": True, "info": info}) + "\n")
     loop = asyncio.get_running_loop()
     while True:
@@ -186,17 +235,18 @@ async def serve(arguments: argparse.Namespace, protocol: TextIO) -> None:
         if not words or words[0] == "quit":
             break
         try:
-            answer = await driver.answer(words)
+            answer = await handler.answer(words)
         except Exception as exc:
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         protocol.write(json.dumps(answer) + "\n")
-    await lifespan.shutdown()
+    for lifespan in lifespans:
+        await lifespan.shutdown()
     protocol.write(json.dumps({"bye": True}) + "\n")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="harness.worker")
-    parser.add_argument("--variant", required=True)
+    parser.add_argument("--variant", required=True, help="a variant, or several separated by commas")
     parser.add_argument("--routes", type=int, required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--redis-url", default=None)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bench.harness.apps import build_app
 from bench.harness.inprocess import check_all, time_rounds
-from bench.harness.pool import BENCH_DIR, Places, start_workers, stop_workers
+from bench.harness.pool import BENCH_DIR, Places, Worker, WorkerError, start_workers, stop_workers
 from bench.harness.redis_server import private_redis
 from bench.harness.traffic import check_app
 from bench.harness.variants import BuildContext, variant
@@ -86,6 +86,25 @@ def one_short_round(names: List[str], places: Places) -> None:
 
 def test_workers_check_and_time_one_short_round(tmp_path: Path) -> None:
     one_short_round(["bare", "ours-env", "ours-on"], Places(tmp_path))
+
+
+def test_variants_sharing_a_worker_answer_correctly_when_interleaved(tmp_path: Path) -> None:
+    names = ["bare", "floor", "ours-env", "ours-memory"]
+    worker = Worker(",".join(names), ROUTES, Places(tmp_path))
+    try:
+        worker.wait_ready()
+        assert worker.check() == []
+        # Raises if any interleaved response had the wrong status.
+        answer = worker.interleave(32, 16)
+        assert answer["count"] == 32
+        assert sorted(answer["times"]) == sorted(names)
+    finally:
+        worker.close()
+
+
+def test_variants_needing_different_environments_cannot_share_a_worker(tmp_path: Path) -> None:
+    with pytest.raises(WorkerError, match="FASTAPI_MAINTENANCE_MODE"):
+        Worker("ours-env,ours-on", ROUTES, Places(tmp_path))
 
 
 @pytest.mark.skipif(
