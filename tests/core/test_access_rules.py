@@ -296,3 +296,24 @@ async def test_websockets_follow_the_ip_allow_list(peer: str, accepted: bool) ->
     else:
         assert sent[0]["type"] == "websocket.http.response.start"
         assert sent[0]["status"] == 503
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("read_only", "expected"), [(False, 503), (True, 200)])
+async def test_head_follows_the_route(read_only: bool, expected: int) -> None:
+    """HEAD is treated like GET where the route answers HEAD; FastAPI's GET routes do not, so their 405 stays."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def home(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("home")
+
+    starlette_app = Starlette(routes=[Route("/", home)])
+    starlette_app.add_middleware(MaintenanceModeMiddleware, backend=MemoryBackend(True), read_only=read_only)
+    fastapi_app = build_app(backend=MemoryBackend(True), read_only=read_only)
+    async with client(starlette_app) as http:  # type: ignore[arg-type]
+        assert (await http.head("/")).status_code == expected
+    async with client(fastapi_app) as http:
+        assert (await http.head("/orders")).status_code == 405
