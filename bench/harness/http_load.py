@@ -1,7 +1,8 @@
 """The HTTP harness: each variant served by uvicorn on 127.0.0.1, loaded by wrk over loopback.
 
-All servers start first and stay up; rounds then run wrk against each in
-rotating order, for a bounded time each, and report paired ratios. Clocks:
+Every round starts fresh servers for all variants, then runs wrk against
+each in rotating order (each between two runs against the bare app), for a
+bounded time each, and reports paired ratios. Clocks:
 ``wall`` is wrk's requests per second; ``cpu`` is requests per CPU second of
 the server process (from /proc), which other processes on the machine do not
 inflate.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .pool import BENCH_DIR, Places, clean_environment
+from .pool import BENCH_DIR, Places, clean_environment, pin, pinned_cpus
 from .stats import Round, analyse, bracketed, run_round
 from .traffic import UNKNOWN_PATH, problem_with, traffic
 from .variants import variant
@@ -73,7 +75,7 @@ def get(port: int, path: str) -> Tuple[int, bytes, Optional[str]]:
 class Server:
     """One variant served by uvicorn in its own process."""
 
-    def __init__(self, name: str, route_count: int, places: Places) -> None:
+    def __init__(self, name: str, route_count: int, places: Places, *, suffix: str = "") -> None:
         spec = variant(name)
         if spec.impl == "fm005":
             raise ValueError("the HTTP harness serves this repository's variants only")
@@ -81,7 +83,7 @@ class Server:
         self.maintenance = spec.maintenance
         self.route_count = route_count
         self.port = free_port()
-        self.folder = places.workdir / f"http-{name}-{route_count}"
+        self.folder = places.workdir / f"http-{name}-{route_count}-{suffix}"
         self.folder.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "harness.serve", "--variant", name, "--routes", str(route_count)]
         command += ["--port", str(self.port), "--workdir", str(self.folder)]
@@ -96,6 +98,7 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+        pin(self.process.pid, pinned_cpus()[1])
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -135,8 +138,33 @@ class Server:
         self._log.close()
 
 
+def start_servers(names: List[str], route_count: int, places: Places, number: int) -> Dict[str, Server]:
+    """Start one server per variant, wait for each, and check its answers over HTTP."""
+    servers: Dict[str, Server] = {}
+    try:
+        for name in names:
+            servers[name] = Server(name, route_count, places, suffix=str(number))
+        for server in servers.values():
+            server.wait_ready()
+        problems = {name: server.check() for name, server in servers.items()}
+    except BaseException:
+        for server in servers.values():
+            server.stop()
+        raise
+    wrong = {name: found for name, found in problems.items() if found}
+    if wrong:
+        for server in servers.values():
+            server.stop()
+        raise RuntimeError(f"HTTP: wrong responses: {wrong}")
+    return servers
+
+
 def run_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int) -> Dict[str, Any]:
+    """wrk against one server, pinned to the other core than the servers'."""
     command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"]
+    load_cpu = pinned_cpus()[0]
+    if load_cpu is not None and shutil.which("taskset"):
+        command = ["taskset", "-c", str(load_cpu), *command]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     rate = _RATE.search(output)
     total = _TOTAL.search(output)
@@ -178,40 +206,38 @@ def run_http(
     )
     script = places.workdir / f"paths-{route_count}.lua"
     script.write_text(lua_script([t.path for t in traffic(route_count)]), encoding="utf-8")
-    servers = {name: Server(name, route_count, places) for name in names}
-    try:
-        for server in servers.values():
-            server.wait_ready()
-        problems = {name: server.check() for name, server in servers.items()}
-        wrong = {name: found for name, found in problems.items() if found}
-        if wrong:
-            raise RuntimeError(f"HTTP: wrong responses: {wrong}")
-        for server in servers.values():
-            run_wrk(wrk, server.port, script, 1, connections)  # warm-up
-        raw: List[Dict[str, Any]] = []
-        others = [name for name in names if name != reference]
+    raw: List[Dict[str, Any]] = []
+    others = [name for name in names if name != reference]
+    measured_rounds: List[Dict[str, Round]] = []
+    for number in range(rounds):
+        # Fresh server processes every round: a process's own speed (memory layout, hash seed, the
+        # core it lands on) varies by several percent, and must average out rather than persist.
+        servers = start_servers(names, route_count, places, number)
+        try:
+            for server in servers.values():
+                run_wrk(wrk, server.port, script, 1, connections)  # warm-up
 
-        def measure(name: str) -> Dict[str, float]:
-            pid = servers[name].process.pid
-            cpu_before = cpu_seconds(pid)
-            result = run_wrk(wrk, servers[name].port, script, seconds, connections)
-            result["server_cpu"] = cpu_seconds(pid) - cpu_before
-            _verify_load(name, servers[name].maintenance, result)
-            raw.append({"round": len(measured_rounds), "variant": name, **result})
-            return {"cpu": result["requests"] / result["server_cpu"], "wall": result["rate"]}
+            def measure(
+                name: str, servers: Dict[str, Server] = servers, number: int = number
+            ) -> Dict[str, float]:
+                pid = servers[name].process.pid
+                cpu_before = cpu_seconds(pid)
+                result = run_wrk(wrk, servers[name].port, script, seconds, connections)
+                result["server_cpu"] = cpu_seconds(pid) - cpu_before
+                _verify_load(name, servers[name].maintenance, result)
+                raw.append({"round": number, "variant": name, **result})
+                return {"cpu": result["requests"] / result["server_cpu"], "wall": result["rate"]}
 
-        measured_rounds: List[Dict[str, Round]] = []
-        for number in range(rounds):
             measured_rounds.append(run_round(bracketed(reference, others, number), reference, measure))
-            measured = measured_rounds[-1][clock]
-            relative = measured["relative"]
-            log(
-                f"  round {number + 1}/{rounds} ({clock}): {reference} {measured['throughput'][reference]:.0f}/s; "
-                + ", ".join(f"{n} {relative[n]:.2f}" for n in others)
-            )
-    finally:
-        for server in servers.values():
-            server.stop()
+        finally:
+            for server in servers.values():
+                server.stop()
+        measured = measured_rounds[-1][clock]
+        relative = measured["relative"]
+        log(
+            f"  round {number + 1}/{rounds} ({clock}): {reference} {measured['throughput'][reference]:.0f}/s; "
+            + ", ".join(f"{n} {relative[n]:.2f}" for n in others)
+        )
     return {
         "route_count": route_count,
         "seconds": seconds,

@@ -95,7 +95,8 @@ def run_group(
     group: Group, places: Places, rounds: int, round_seconds: float, log: Log, clock: str = "cpu"
 ) -> Dict[str, Any]:
     log(f"in-process: {group.label}: {', '.join(group.variants)}")
-    workers = start_workers(group.variants, group.route_count, places)
+    # One variant runs at a time: all on the same core, the one load generators do not use.
+    workers = start_workers(group.variants, group.route_count, places, pinned=True)
     try:
         problems = check_all(workers)
         wrong = {name: found for name, found in problems.items() if found}

@@ -10,12 +10,30 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Dict, List, Optional
+from typing import IO, Any, Dict, List, Optional, Tuple
 
 from .variants import variant
 
 BENCH_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = BENCH_DIR.parent
+
+
+def pinned_cpus() -> Tuple[Optional[int], Optional[int]]:
+    """(CPU for load generators, CPU for the measured processes), or (None, None) on a single CPU.
+
+    Pinning keeps a measured process on one core for its whole life: left to the scheduler, the same
+    server measured twice in a row differs by up to 25 percent on this machine, depending on the core
+    it lands on and whether the load generator shares it.
+    """
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        return None, None
+    return allowed[0], allowed[-1]
+
+
+def pin(pid: int, cpu: Optional[int]) -> None:
+    if cpu is not None:
+        os.sched_setaffinity(pid, {cpu})
 
 
 class WorkerError(RuntimeError):
@@ -73,7 +91,13 @@ class Worker:
     """One variant's long-lived worker process."""
 
     def __init__(
-        self, name: str, route_count: int, places: Places, *, distinct: Optional[int] = None
+        self,
+        name: str,
+        route_count: int,
+        places: Places,
+        *,
+        distinct: Optional[int] = None,
+        pinned: bool = False,
     ) -> None:
         self.name = name
         self.route_count = route_count
@@ -108,6 +132,8 @@ class Worker:
             stderr=self._log,
             bufsize=0,
         )
+        if pinned:
+            pin(self.process.pid, pinned_cpus()[1])
         self._buffer = b""
         self.info: Dict[str, Any] = {}
 
@@ -189,13 +215,18 @@ class Worker:
 
 
 def start_workers(
-    names: List[str], route_count: int, places: Places, *, distinct: Optional[int] = None
+    names: List[str],
+    route_count: int,
+    places: Places,
+    *,
+    distinct: Optional[int] = None,
+    pinned: bool = False,
 ) -> Dict[str, Worker]:
     """Start the workers together (their imports overlap), then wait for each to be ready."""
     workers: Dict[str, Worker] = {}
     try:
         for name in names:
-            workers[name] = Worker(name, route_count, places, distinct=distinct)
+            workers[name] = Worker(name, route_count, places, distinct=distinct, pinned=pinned)
         for worker in workers.values():
             worker.wait_ready()
     except BaseException:
