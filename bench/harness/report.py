@@ -196,7 +196,8 @@ def render(results: Dict[str, Any], budgets: List[Budget]) -> str:
             "",
             f"{http['route_count']} routes, {len(http['rounds'])} rounds of {http['seconds']} s per variant, "
             f"`wrk -t1 -c{http['connections']}` cycling through the same distinct paths; uvicorn with its "
-            "default event loop and HTTP parser, one process.",
+            "default event loop and HTTP parser, one process, pinned to one core and wrk to the other; "
+            "fresh server processes every round.",
             "",
             *_tables([http], primary),
             "",
