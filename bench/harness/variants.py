@@ -61,11 +61,8 @@ def _with_maintenance_middleware(context: BuildContext, **options: Any) -> ASGIA
     """The app behind ``app.add_middleware(MaintenanceModeMiddleware, **options)``, as users write it."""
     from fastapi_maintenance import MaintenanceModeMiddleware
 
-    # Typed as Any: mypy cannot match a class whose __init__ takes **kwargs against
-    # Starlette's middleware-factory protocol (ParamSpec), although the call is valid.
-    middleware: Any = MaintenanceModeMiddleware
     app = build_app(context.route_count)
-    app.add_middleware(middleware, **options)
+    app.add_middleware(MaintenanceModeMiddleware, **options)
     return app
 
 
