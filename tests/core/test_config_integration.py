@@ -13,6 +13,7 @@ from starlette.types import Message
 
 from fastapi_maintenance import MaintenanceConfigError, MaintenanceModeMiddleware, MaintenanceSettings
 from fastapi_maintenance.backends import LocalFileBackend, MemoryBackend
+from tests.support.apps import echo_endpoint
 from tests.support.asgi import client_for, find_middleware
 from tests.support.servers import uvicorn_server
 
@@ -22,15 +23,8 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 
 def routes(app: FastAPI) -> FastAPI:
     for path in ("/", "/health", "/healthz", "/admin/users/{user}", "/billing/invoices/{number}", "/shop"):
-        app.add_api_route(path, _echo(path), methods=["GET", "POST"])
+        app.add_api_route(path, echo_endpoint(path), methods=["GET", "POST"])
     return app
-
-
-def _echo(path: str) -> Any:
-    async def endpoint() -> Dict[str, str]:
-        return {"path": path}
-
-    return endpoint
 
 
 @pytest.mark.anyio

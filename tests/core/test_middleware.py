@@ -18,6 +18,7 @@ from fastapi_maintenance import (
     force_maintenance_mode_on,
 )
 from fastapi_maintenance.backends import BaseStateBackend, EnvVarBackend, MemoryBackend
+from tests.support.apps import FlakyBackend
 from tests.support.asgi import client_for
 
 BODY = '{"detail":"Service temporarily unavailable due to maintenance"}'
@@ -324,20 +325,6 @@ async def test_a_user_written_backend_works_as_a_backend() -> None:
             assert (await client.get("/")).status_code == 503
         assert (await client.get("/")).status_code == 200
     assert backend.reads >= 3
-
-
-class FlakyBackend(BaseStateBackend):
-    def __init__(self) -> None:
-        self.value = False
-        self.broken = False
-
-    async def get_value(self) -> bool:
-        if self.broken:
-            raise ConnectionError("store unreachable")
-        return self.value
-
-    async def set_value(self, value: bool) -> None:
-        self.value = value
 
 
 @pytest.mark.anyio

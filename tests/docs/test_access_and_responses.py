@@ -6,7 +6,7 @@ import logging
 import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, List, Tuple
 
 import pytest
 from fastapi import FastAPI
@@ -23,25 +23,11 @@ from fastapi_maintenance.settings import compile_path_globs, format_retry_after
 from tests.docs.markdown_blocks import ROOT, doc_block
 from tests.docs.runner import BROWSER_ACCEPT, MAINTENANCE_BODY, client, load_block, run_python, write_block
 from tests.docs.shell import run_block
+from tests.support.apps import echo_app, echo_endpoint
 
 EXEMPTIONS = "docs/exemptions.md"
 RESPONSES = "docs/responses.md"
 SECRET = "Vq4xW8s2YtN7mP3kL9aB"
-
-
-def _app_with(*paths: str, **middleware: Any) -> FastAPI:
-    app = FastAPI()
-    app.add_middleware(MaintenanceModeMiddleware, **middleware)
-    for path in paths:
-        app.add_api_route(path, _echo(path), methods=["GET", "POST"])
-    return app
-
-
-def _echo(path: str) -> Any:
-    async def endpoint() -> Dict[str, str]:
-        return {"path": path}
-
-    return endpoint
 
 
 # --- exemptions ---
@@ -55,7 +41,7 @@ async def test_path_globs_from_the_toml_block(sandbox: Path) -> None:
     app = FastAPI()
     app.add_middleware(MaintenanceModeMiddleware.from_config(path, enable_maintenance=False))
     for route in ("/healthz", "/admin/users/{user}", "/exports/{name}", "/shop"):
-        app.add_api_route(route, _echo(route))
+        app.add_api_route(route, echo_endpoint(route))
     async with client(app) as http:
         assert (await http.get("/shop")).status_code == 200
         assert (await http.get("/exports/all.csv")).status_code == 503, "always in maintenance"
@@ -100,7 +86,7 @@ async def test_a_raising_callback_is_logged_and_not_exempt(caplog: pytest.LogCap
     def broken(request: Any) -> bool:
         raise RuntimeError("bug in the callback")
 
-    app = _app_with("/orders", enable_maintenance=True, exempt_callback=broken)
+    app = echo_app("/orders", enable_maintenance=True, exempt_callback=broken)
     with caplog.at_level(logging.ERROR, logger="fastapi_maintenance"):
         async with client(app) as http:
             assert (await http.get("/orders")).status_code == 503
@@ -147,7 +133,7 @@ async def test_trusted_proxies_as_the_page_describes(sandbox: Path) -> None:
     _, path = load_block(EXEMPTIONS, "proxies", sandbox)
     app = FastAPI()
     app.add_middleware(MaintenanceModeMiddleware.from_config(path, enable_maintenance=True))
-    app.add_api_route("/orders", _echo("/orders"))
+    app.add_api_route("/orders", echo_endpoint("/orders"))
     cases = [
         ("198.51.100.9", {"X-Forwarded-For": "203.0.113.7"}, 503),  # untrusted peer: header ignored
         ("203.0.113.7", {"X-Forwarded-For": "198.51.100.9"}, 200),  # judged by the peer address
@@ -178,7 +164,7 @@ def test_bypass_secret_and_generator_lines(sandbox: Path, monkeypatch: pytest.Mo
 @pytest.mark.anyio
 async def test_bypass_link_header_and_cookie(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FASTAPI_MAINTENANCE_BYPASS__SECRET", SECRET)
-    app = _app_with("/orders", enable_maintenance=True)
+    app = echo_app("/orders", enable_maintenance=True)
     link_line = doc_block(EXEMPTIONS, "bypass-link").code
     url = re.search(r'"(http://[^"]+)"', link_line)
     assert url is not None
@@ -231,7 +217,7 @@ async def test_bypass_names_from_the_file_and_the_secret_from_the_environment(
     assert settings.bypass.max_age == 3600
     app = FastAPI()
     app.add_middleware(MaintenanceModeMiddleware.from_config(path, enable_maintenance=True))
-    app.add_api_route("/orders", _echo("/orders"))
+    app.add_api_route("/orders", echo_endpoint("/orders"))
     async with client(app) as http:
         link = await http.get(f"/orders?letmein={SECRET}")
         assert link.status_code == 307
@@ -244,7 +230,7 @@ async def test_bypass_names_from_the_file_and_the_secret_from_the_environment(
 
 @pytest.mark.anyio
 async def test_cors_preflight_is_let_through() -> None:
-    app = _app_with("/orders", enable_maintenance=True)
+    app = echo_app("/orders", enable_maintenance=True)
     app.add_middleware(CORSMiddleware, allow_origins=["https://shop.example"], allow_methods=["*"])
     preflight = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
     async with client(app) as http:
@@ -276,7 +262,7 @@ async def test_message_status_and_retry_after(sandbox: Path, monkeypatch: pytest
     _, path = load_block(RESPONSES, "message-status-toml", sandbox)
     from_file = FastAPI()
     from_file.add_middleware(MaintenanceModeMiddleware.from_config(path))
-    from_file.add_api_route("/", _echo("/"))
+    from_file.add_api_route("/", echo_endpoint("/"))
     monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "1")
     for app in (from_kwargs, from_file):
         async with client(app) as http:
@@ -299,7 +285,7 @@ async def test_template_for_browsers_json_for_the_rest(sandbox: Path) -> None:
     _, config = load_block_with_template(sandbox)
     app = FastAPI()
     app.add_middleware(MaintenanceModeMiddleware.from_config(config, enable_maintenance=True))
-    app.add_api_route("/shop/<cart>", _echo("/shop"))
+    app.add_api_route("/shop/<cart>", echo_endpoint("/shop"))
     async with client(app) as http:
         page = await http.get("/shop/<cart>", headers={"Accept": BROWSER_ACCEPT})
         assert page.status_code == 503
@@ -354,7 +340,7 @@ async def test_response_callback(
     def returns_nothing(request: Any) -> Any:
         return {"not": "a response"}
 
-    broken = _app_with("/orders", enable_maintenance=True, response_callback=returns_nothing)
+    broken = echo_app("/orders", enable_maintenance=True, response_callback=returns_nothing)
     async with client(broken) as http:
         fallback = await http.get("/orders")
     assert fallback.status_code == 503

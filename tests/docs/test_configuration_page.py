@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import jsonschema
 import pytest
@@ -24,6 +24,7 @@ from fastapi_maintenance.settings.schema import schema_text
 from tests.docs.markdown_blocks import ROOT, doc_block
 from tests.docs.runner import client, run_python, write_block
 from tests.docs.shell import run_block
+from tests.support.apps import echo_endpoint
 from tests.support.asgi import find_middleware
 
 PAGE = "docs/configuration.md"
@@ -32,15 +33,8 @@ SHOWN_FOLDER = "/srv/app"
 
 def _route(app: FastAPI, *paths: str) -> FastAPI:
     for path in paths:
-        app.add_api_route(path, _echo(path))
+        app.add_api_route(path, echo_endpoint(path))
     return app
-
-
-def _echo(path: str) -> Any:
-    async def endpoint() -> Dict[str, str]:
-        return {"path": path}
-
-    return endpoint
 
 
 def _shown_error(block_id: str, folder: Path) -> str:
@@ -102,7 +96,7 @@ def test_environment_only(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 async def test_settings_object(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     namespace = run_python(PAGE, "settings-object")
     app = _route(namespace["app"], "/healthz", "/articles")
-    app.add_api_route("/articles", _echo("post"), methods=["POST"])
+    app.add_api_route("/articles", echo_endpoint("post"), methods=["POST"])
     monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "1")
     async with client(app) as http:
         assert (await http.get("/healthz")).status_code == 200

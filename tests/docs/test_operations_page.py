@@ -19,31 +19,16 @@ from fastapi_maintenance import (
     maintenance_mode_off,
 )
 from fastapi_maintenance.access import Window, WindowSchedule
-from fastapi_maintenance.backends import BaseStateBackend, MemoryBackend
+from fastapi_maintenance.backends import MemoryBackend
 from tests.docs.markdown_blocks import doc_block
 from tests.docs.runner import client, load_block, run_python, write_block
 from tests.docs.shell import run_block
+from tests.support.apps import FlakyBackend
 from tests.support.asgi import find_middleware
 from tests.support.servers import uvicorn_server
 
 PAGE = "docs/operations.md"
 FIRST_STEPS = "docs/first-steps.md"
-
-
-class FlakyBackend(BaseStateBackend):
-    """A store that can be made to fail."""
-
-    def __init__(self, value: bool) -> None:
-        self.value = value
-        self.broken = False
-
-    async def get_value(self) -> bool:
-        if self.broken:
-            raise ConnectionError("store unreachable")
-        return self.value
-
-    async def set_value(self, value: bool) -> None:
-        self.value = value
 
 
 def _orders(app: FastAPI) -> FastAPI:

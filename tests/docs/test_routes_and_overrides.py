@@ -29,6 +29,7 @@ from fastapi_maintenance import rules as rules_module
 from fastapi_maintenance.backends import MemoryBackend
 from tests.docs.markdown_blocks import ROOT
 from tests.docs.runner import MAINTENANCE_BODY, client, run_python
+from tests.support.apps import echo_endpoint
 
 DECORATORS = "docs/decorators.md"
 CONTEXTS = "docs/context-managers.md"
@@ -167,7 +168,7 @@ async def test_routes_added_after_the_first_request_are_picked_up() -> None:
 async def test_glob_settings_example_and_their_level(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app: FastAPI = run_python(DECORATORS, "globs-kwargs")["app"]
     for path in ("/health", "/healthz", "/admin/users/{user}", "/billing/invoices/{number}", "/shop"):
-        app.add_api_route(path, _endpoint(path), methods=["GET"])
+        app.add_api_route(path, echo_endpoint(path), methods=["GET"])
 
     @app.get("/billing/status")
     @force_maintenance_mode_off
@@ -196,13 +197,6 @@ async def test_forced_on_beats_exempt_paths() -> None:
 
     async with client(app) as http:
         assert (await http.get("/reports/export")).status_code == 503
-
-
-def _endpoint(path: str) -> Any:
-    async def endpoint() -> Dict[str, str]:
-        return {"path": path}
-
-    return endpoint
 
 
 # --- context managers ---
