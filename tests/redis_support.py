@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -117,3 +119,14 @@ def _answers_ping(port: int) -> bool:
             return sock.recv(64).startswith(b"+PONG")
     except OSError:
         return False
+
+
+@contextmanager
+def running_redis(folder: Path) -> Iterator[RedisServer]:
+    """A private redis-server working in ``folder``, started now and stopped afterwards (skips without the binary)."""
+    server = RedisServer(redis_server_binary(), folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fastapi_maintenance.cli.app import app
-from tests.redis_support import RedisServer, free_port, redis_server_binary
+from tests.redis_support import RedisServer, free_port, running_redis
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ANSI_ESCAPE = "\x1b["
@@ -111,10 +111,8 @@ def write_config(folder: Path, text: str, name: str = "maintenance.toml") -> Pat
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """One private redis-server on 127.0.0.1 for the CLI tests (no persistence)."""
-    server = RedisServer(redis_server_binary(), tmp_path_factory.mktemp("cli-redis"))
-    server.start()
-    yield server
-    server.stop()
+    with running_redis(tmp_path_factory.mktemp("cli-redis")) as server:
+        yield server
 
 
 @dataclass(frozen=True)

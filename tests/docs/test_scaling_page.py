@@ -17,7 +17,7 @@ from fastapi_maintenance.backends import BackendUnavailable, RedisBackend
 from tests.docs.markdown_blocks import Block, doc_block
 from tests.docs.runner import client, load_block, run_python, write_block
 from tests.docs.shell import run_block
-from tests.redis_support import RedisServer, redis_server_binary
+from tests.redis_support import RedisServer, running_redis
 
 PAGE = "docs/scaling.md"
 SHOWN_URL = "redis://localhost:6379/0"
@@ -25,10 +25,8 @@ SHOWN_URL = "redis://localhost:6379/0"
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(redis_server_binary(), tmp_path_factory.mktemp("docs-redis"))
-    server.start()
-    yield server
-    server.stop()
+    with running_redis(tmp_path_factory.mktemp("docs-redis")) as server:
+        yield server
 
 
 def _here(block: Block, server: RedisServer) -> Block:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from starlette.types import ASGIApp, Message, Scope
 
-from tests.redis_support import RedisServer, redis_server_binary
+from tests.redis_support import RedisServer, running_redis
 from tests.support.asgi import client_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,10 +31,8 @@ def anyio_backend() -> str:
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A redis-server of the test's own (no persistence), free to be stopped and started on the same port."""
-    server = RedisServer(redis_server_binary(), tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    with running_redis(tmp_path) as server:
+        yield server
 
 
 def write_config(folder: Path, text: str, name: str = "maintenance.toml") -> Path:

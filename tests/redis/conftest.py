@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from fastapi_maintenance.backends.redis import RedisBackend
-from tests.redis_support import RedisServer, redis_server_binary
+from tests.redis_support import RedisServer, running_redis
 
 BackendFactory = Callable[..., RedisBackend]
 ServerFactory = Callable[..., RedisServer]
@@ -24,10 +24,8 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """One server for the session; tests that need an outage use ``private_redis`` instead."""
-    server = RedisServer(redis_server_binary(), tmp_path_factory.mktemp("redis-shared"))
-    server.start()
-    yield server
-    server.stop()
+    with running_redis(tmp_path_factory.mktemp("redis-shared")) as server:
+        yield server
 
 
 @pytest.fixture
@@ -39,10 +37,8 @@ def redis_url(redis_server: RedisServer) -> str:
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A server of the test's own, free to be stopped, frozen and restarted on the same port."""
-    server = RedisServer(redis_server_binary(), tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    with running_redis(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
