@@ -77,6 +77,7 @@ class MaintenanceModeMiddleware:
         self._route_count = -1
         self._may_force_on = plan.maintenance_paths is not None
         self._schedule = plan.schedule
+        self._plain_days = plan.hard_switch is None and plan.schedule is None
 
     @classmethod
     def from_config(
@@ -108,6 +109,17 @@ class MaintenanceModeMiddleware:
             routes = self._routes
             if routes is None or len(routes) != self._route_count:
                 self._compile_routes(scope)
+            # The common day: nothing can force a route on, no override, no hard switch, no window,
+            # and the backend answers "off" from memory. Then the chain can only say "serve".
+            keeper = self._keeper
+            if (
+                self._plain_days
+                and not self._may_force_on
+                and not keeper.overrides
+                and keeper.peek() is False
+            ):
+                await self.app(scope, receive, send)
+                return
             state = self._state_from_memory()
             if state is None:
                 state = await self._state_after_read()

@@ -21,5 +21,5 @@ echo "== pytest"
 python -m pytest "$@"
 if [ -f mkdocs.yml ]; then
     echo "== mkdocs build --strict"
-    python -m mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+    NO_MKDOCS_2_WARNING=1 python -m mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 fi
