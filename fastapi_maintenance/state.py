@@ -52,6 +52,8 @@ class StateKeeper:
             self.down = True
             self._failed(exc)
             return None
+        if value is not None and value is self.last_known and not self._failing:
+            return value  # the common case on every request: healthy and unchanged, nothing to record
         self.down = False
         if value is None:
             return None
