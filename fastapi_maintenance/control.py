@@ -50,15 +50,20 @@ def resolve_backend(backend: Optional[BaseStateBackend] = None) -> BaseStateBack
     return _Defaults.fallback
 
 
-def configure_backend(kind: str, **kwargs: Any) -> BaseStateBackend:
+def configure_backend(kind: Optional[str] = None, /, **kwargs: Any) -> BaseStateBackend:
     """Set the default backend used by middleware and functions that are given none.
 
     ``kind`` is ``"env"`` (``var_name``), ``"file"`` (``file_path``), ``"memory"``
     or ``"redis"`` (``url``, ``key``). Call it before the app serves its first
-    request: a middleware picks its backend when it is built.
+    request: a middleware picks its backend when it is built. fastapi-maintenance
+    0.0.5 named the first argument ``backend_type``; that keyword still works.
     """
     from .backends.factory import backend_from_kind
 
+    if kind is None:
+        if "backend_type" not in kwargs:
+            raise TypeError("configure_backend() needs the backend kind: 'env', 'file', 'memory' or 'redis'")
+        kind = str(kwargs.pop("backend_type"))
     _Defaults.configured = backend_from_kind(kind, **kwargs)
     return _Defaults.configured
 

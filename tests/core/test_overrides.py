@@ -219,3 +219,14 @@ async def test_set_on_the_env_backend_warns_and_changes_nothing(
     await set_maintenance_mode(True)
     assert await get_maintenance_mode() is False
     assert "read-only" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_configure_backend_keeps_the_0_0_5_keyword(tmp_path: Path) -> None:
+    """fastapi-maintenance 0.0.5 called it configure_backend(backend_type=..., **kwargs)."""
+    backend = configure_backend(backend_type="file", file_path=str(tmp_path / "flag"))
+    assert isinstance(backend, LocalFileBackend)
+    await set_maintenance_mode(True)
+    assert (tmp_path / "flag").read_text() == "1"
+    with pytest.raises(TypeError, match="needs the backend kind"):
+        configure_backend()
