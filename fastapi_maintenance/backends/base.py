@@ -5,6 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar, Optional
 
+from ._parse import format_state, parse_state
+
 
 class BackendUnavailable(RuntimeError):
     """Raised by a backend that knows its store cannot be reached right now."""
@@ -51,3 +53,18 @@ class BaseStateBackend(ABC):
     def describe(self) -> str:
         """A short, secret-free name for operators (CLI status, logs)."""
         return type(self).__name__
+
+    # Helpers fastapi-maintenance 0.0.5 offered to subclasses; kept so its custom backends run unchanged.
+
+    @staticmethod
+    def _bool_to_str(value: bool) -> str:
+        """The stored text for a state: ``"1"`` or ``"0"``."""
+        return format_state(bool(value))
+
+    @staticmethod
+    def _str_to_bool(value: str) -> bool:
+        """A stored text as a state (1/0, yes/no, true/false, on/off, ...; empty is off); ValueError otherwise."""
+        parsed = parse_state(value)
+        if parsed is None:
+            raise ValueError(f"state value {value!r} is not an on/off value")
+        return parsed

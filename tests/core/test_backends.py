@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend, MemoryBackend
+from fastapi_maintenance.backends import BaseStateBackend, EnvVarBackend, LocalFileBackend, MemoryBackend
 from fastapi_maintenance.backends._parse import parse_state
 
 
@@ -147,3 +147,29 @@ def test_concurrent_writes_never_show_a_torn_or_empty_file(tmp_path: Path) -> No
         assert writer.exitcode == 0
     assert seen <= {"0", "1"}, f"a reader saw {seen - {'0', '1'}}"
     assert path.read_text() in {"0", "1"}
+
+
+class LegacyBackend(BaseStateBackend):
+    """A custom backend written for fastapi-maintenance 0.0.5, using its helpers."""
+
+    def __init__(self) -> None:
+        self.stored = "0"
+
+    async def get_value(self) -> bool:
+        return self._str_to_bool(self.stored)
+
+    async def set_value(self, value: bool) -> None:
+        self.stored = self._bool_to_str(value)
+
+
+@pytest.mark.anyio
+async def test_a_backend_written_for_0_0_5_keeps_its_helpers() -> None:
+    backend = LegacyBackend()
+    await backend.set_value(True)
+    assert backend.stored == "1"
+    assert await backend.get_value() is True
+    backend.stored = " Off "
+    assert await backend.get_value() is False
+    backend.stored = "maybe"
+    with pytest.raises(ValueError, match="'maybe' is not an on/off value"):
+        await backend.get_value()
