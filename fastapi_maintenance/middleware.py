@@ -77,7 +77,6 @@ class MaintenanceModeMiddleware:
         self._route_count = -1
         self._may_force_on = plan.maintenance_paths is not None
         self._schedule = plan.schedule
-        self._plain_days = plan.hard_switch is None and plan.schedule is None
 
     @classmethod
     def from_config(
@@ -109,18 +108,21 @@ class MaintenanceModeMiddleware:
             routes = self._routes
             if routes is None or len(routes) != self._route_count:
                 self._compile_routes(scope)
-            # The common day: nothing can force a route on, no override, no hard switch, no window,
-            # and the backend answers "off" from memory. Then the chain can only say "serve".
+            # Levels 4 to 6 of the precedence table, from memory whenever the backend allows.
             keeper = self._keeper
-            if (
-                self._plain_days
-                and not self._may_force_on
-                and not keeper.overrides
-                and keeper.peek() is False
-            ):
-                await self.app(scope, receive, send)
-                return
-            state = self._state_from_memory()
+            overrides = keeper.overrides
+            state: Optional[Decision]
+            if overrides:
+                state = global_state(overrides[-1].value, None, False, False)
+            elif self._hard_switch is not None:
+                state = global_state(None, self._hard_switch, False, False)
+            else:
+                value = keeper.peek()
+                if value is False and self._schedule is None and not self._may_force_on:
+                    # The common day: the backend says off, no window, nothing can force a route on.
+                    await self.app(scope, receive, send)
+                    return
+                state = self._backend_state(value)
             if state is None:
                 state = await self._state_after_read()
             if state.maintenance or self._may_force_on:
@@ -150,19 +152,12 @@ class MaintenanceModeMiddleware:
         self._exemptions.docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
         self._may_force_on = self._table.has_forced_on or self._maintenance_paths is not None
 
-    def _state_from_memory(self) -> Optional[Decision]:
-        """Levels 4 to 6 of the precedence table without I/O; None when the backend must be awaited."""
-        keeper = self._keeper
-        overrides = keeper.overrides
-        if overrides:
-            return global_state(overrides[-1].value, None, False, False)
-        if self._hard_switch is not None:
-            return global_state(None, self._hard_switch, False, False)
-        value = keeper.peek()
+    def _backend_state(self, value: Optional[bool]) -> Optional[Decision]:
+        """Level 6 from a peeked value; the fault policy while the backend is down; None to await a read."""
         if value is None:
-            if keeper.down:
-                return self._with_windows(self._fault_value())
-            return None
+            if not self._keeper.down:
+                return None
+            value = self._fault_value()
         return self._with_windows(value)
 
     async def _state_after_read(self) -> Decision:
