@@ -95,7 +95,7 @@ def compile_plan(
         if callback is not None and not callable(callback):
             raise TypeError(f"{name} must be a callable taking the Request, got {callback!r}")
     response = settings.response
-    schedule = _schedule(settings, clock)
+    schedule = window_schedule(settings, clock) if settings.windows else None
     responses = MaintenanceResponses(
         status_code=response.status_code,
         message=response.message,
@@ -134,11 +134,11 @@ def _bypass_gate(settings: MaintenanceSettings, clock: Clock) -> Optional[Bypass
     return BypassGate(signer, param_name=bypass.param, cookie_name=bypass.cookie, header_name=bypass.header)
 
 
-def _schedule(settings: MaintenanceSettings, clock: Clock) -> Optional[WindowSchedule]:
-    if not settings.windows:
-        return None
-    windows = [Window(window.start, window.end, window.message) for window in settings.windows]
-    return WindowSchedule(windows, clock=clock)
+def window_schedule(settings: MaintenanceSettings, clock: Clock = time.time) -> WindowSchedule:
+    """The settings' windows, merged and ready for look-ups (the CLI's status uses it too)."""
+    return WindowSchedule(
+        [Window(item.start, item.end, item.message) for item in settings.windows], clock=clock
+    )
 
 
 def plan_from_arguments(settings: Optional[MaintenanceSettings], kwargs: Dict[str, Any]) -> Plan:

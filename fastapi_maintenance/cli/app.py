@@ -17,12 +17,13 @@ from typer.core import TyperGroup
 from typing_extensions import Annotated
 
 from .. import __version__
+from ..plan import window_schedule
 from ..settings.schema import schema_text
 from .config import CliOptions, LoadedConfig, load_config, open_backend, release_unused
 from .errors import EXIT_INTERRUPTED, EXIT_OK, CliError
 from .output import Output
 from .settings_report import setting_rows
-from .state import SwitchResult, collected_library_warnings, read_status, switch_state, window_schedule
+from .state import SwitchResult, collected_library_warnings, read_status, switch_state
 
 try:  # typer >= 0.20 ships its own copy of click
     from typer._click.exceptions import ClickException, UsageError

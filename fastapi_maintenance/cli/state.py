@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, TypeVar
 
-from ..access.windows import Window, WindowSchedule
+from ..access.windows import Window
 from ..backends.base import BackendUnavailable, BaseStateBackend
 from ..backends.memory import MemoryBackend
+from ..plan import window_schedule
 from ..rules import Reason, global_state
 from ..settings import MaintenanceSettings
 from ..settings.backend import redact_url_credentials
@@ -103,10 +104,6 @@ def _window_json(window: Optional[Window]) -> Optional[Dict[str, Any]]:
         "end": window.end.astimezone(timezone.utc).isoformat(),
         "message": window.message,
     }
-
-
-def window_schedule(settings: MaintenanceSettings) -> WindowSchedule:
-    return WindowSchedule([Window(item.start, item.end, item.message) for item in settings.windows])
 
 
 @dataclass(frozen=True)
