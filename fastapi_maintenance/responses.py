@@ -95,11 +95,6 @@ class MaintenanceResponses:
         self._template = _Template(template) if template is not None else None
         self.default = self.json(message, retry_after)
 
-    @property
-    def negotiates(self) -> bool:
-        """True when the response depends on the request's Accept header."""
-        return self._template is not None
-
     def json(self, message: str, retry_after: str) -> Response:
         return Response(
             json_body(message),
