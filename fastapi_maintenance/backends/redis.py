@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sys
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Optional, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 try:
@@ -41,6 +41,8 @@ _T = TypeVar("_T")
 _STORE_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
 _FIRST_RETRY_DELAY = 0.05
 _MAX_RETRY_DELAY = 2.0
+# How many times one call's deadline is pushed back because the event loop was stalled past it.
+_MAX_STALL_EXTENSIONS = 10
 
 
 class RedisBackend(BaseStateBackend):
@@ -282,8 +284,12 @@ class RedisBackend(BaseStateBackend):
     async def _bounded(self, call: Awaitable[_T]) -> _T:
         # Not asyncio.wait_for: before Python 3.12 it can swallow a cancellation, and a
         # subscriber that ignores aclose() or the end of its event loop would run forever.
-        async with _time_limit(self.timeout):
-            return await call
+        async with _time_limit(None) as limit:
+            deadline = _StallTolerantDeadline(limit, self.timeout)
+            try:
+                return await call
+            finally:
+                deadline.stop()
 
     async def _close_quietly(self, call: Awaitable[None]) -> None:
         try:
@@ -309,6 +315,43 @@ class RedisBackend(BaseStateBackend):
             return
         self._outage = None
         logger.info("Maintenance state backend %s is reachable again.", self.describe())
+
+
+class _Reschedulable(Protocol):
+    """What asyncio.timeout (and async_timeout before Python 3.11) returns."""
+
+    def reschedule(self, when: Optional[float]) -> None: ...
+
+
+class _StallTolerantDeadline:
+    """Ends a Redis call after ``timeout`` seconds, not counting time the event loop was stalled.
+
+    A plain deadline also fires when the event loop itself was blocked past it (a synchronous
+    endpoint, a long computation): Redis's answer may be sitting unread in the socket, and the
+    backend would report an outage that never happened and hand requests to the fault policy.
+    A deadline callback that runs later than half the timeout shows such a stall; the call then
+    gets a fresh window (a few times at most), in which the loop reads what has arrived.
+    """
+
+    def __init__(self, limit: _Reschedulable, timeout: float) -> None:
+        self._limit = limit
+        self._timeout = timeout
+        self._loop = asyncio.get_running_loop()
+        self._extensions_left = _MAX_STALL_EXTENSIONS
+        self._due = self._loop.time() + timeout
+        self._handle = self._loop.call_at(self._due, self._expire)
+
+    def _expire(self) -> None:
+        now = self._loop.time()
+        if now - self._due > self._timeout / 2 and self._extensions_left > 0:
+            self._extensions_left -= 1
+            self._due = now + self._timeout
+            self._handle = self._loop.call_at(self._due, self._expire)
+            return
+        self._limit.reschedule(now)  # expires at once: the call is cancelled and raises TimeoutError
+
+    def stop(self) -> None:
+        self._handle.cancel()
 
 
 def _cancel_in_its_loop(task: asyncio.Task[None]) -> None:

@@ -276,3 +276,52 @@ async def test_aclose_during_an_outage_is_prompt(private_redis: RedisServer, red
     await backend.aclose()
     assert time.monotonic() - started < 3.0
     assert our_tasks() == []
+
+
+async def pause_server(url: str, milliseconds: int) -> None:
+    """Hold every client's commands on the server for a while (the pausing client's own reply is immediate)."""
+    client = Redis.from_url(url)
+    try:
+        await client.client_pause(milliseconds, all=True)
+    finally:
+        await client.aclose()
+
+
+def stall_the_event_loop(seconds: float) -> None:
+    """What a synchronous endpoint does to every other task of its event loop (on purpose here)."""
+    time.sleep(seconds)
+
+
+async def test_an_event_loop_stalled_past_the_timeout_is_not_an_outage(
+    make_backend: BackendFactory, private_redis: RedisServer, redis_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A synchronous endpoint that blocks the loop must not turn a Redis answer that arrived
+    # meanwhile into a timeout: that would log an outage and hand requests to the fault policy.
+    caplog.set_level(logging.INFO, logger="fastapi_maintenance")
+    backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=60)
+    await backend.set_value(True)
+    await pause_server(private_redis.url, 150)  # the answer to the next GET comes after 150 ms
+    read = asyncio.ensure_future(backend.get_value())
+    await asyncio.sleep(0.05)  # the GET is sent and waiting for the paused server
+    assert not read.done()
+    stall_the_event_loop(1.0)  # well past the 0.3 s timeout; the answer arrives meanwhile
+    assert await read is True
+    assert observe(backend) is True
+    assert records(caplog, logging.WARNING) == []
+
+
+async def test_a_server_that_does_not_answer_still_times_out_after_a_stall(
+    make_backend: BackendFactory, private_redis: RedisServer, redis_key: str
+) -> None:
+    # The stall only buys a fresh window: a server that still does not answer within it fails the call.
+    backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=60)
+    assert await backend.get_value() is False
+    await pause_server(private_redis.url, 1500)  # longer than the stall plus a fresh window
+    read = asyncio.ensure_future(backend.get_value())
+    await asyncio.sleep(0.05)
+    stall_the_event_loop(0.6)
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailable):
+        await read
+    assert time.monotonic() - started < 1.0
+    await asyncio.sleep(1.0)  # let the pause end before the backend is closed
