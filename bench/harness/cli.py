@@ -306,9 +306,25 @@ def main(argv: Optional[List[str]] = None) -> int:
             skipped["Memory"] = "skipped with --memory-requests 0"
         if with_http:
             assert wrk is not None
+            http_names = ["bare", "floor", "ours-env", "ours-file", "bare-503", "ours-on"]
+            http_comparisons = [
+                ("floor", "bare"),
+                ("ours-env", "bare"),
+                ("ours-file", "bare"),
+                ("ours-on", "bare-503"),
+                ("ours-on", "bare"),
+            ]
+            if with_fm005:
+                http_names += ["fm005-env", "fm005-file"]
+                http_comparisons += [
+                    ("fm005-env", "bare"),
+                    ("fm005-file", "bare"),
+                    ("ours-env", "fm005-env"),
+                    ("ours-file", "fm005-file"),
+                ]
             results["http"] = run_http(
-                ["bare", "floor", "ours-env", "bare-503", "ours-on"],
-                [("floor", "bare"), ("ours-env", "bare"), ("ours-on", "bare-503"), ("ours-on", "bare")],
+                http_names,
+                http_comparisons,
                 arguments.http_routes,
                 places,
                 wrk=wrk,

@@ -1,28 +1,31 @@
 """The HTTP harness: each variant served by uvicorn on 127.0.0.1, loaded by wrk over loopback.
 
-Every round starts fresh servers for all variants, then runs wrk against
-each in rotating order (each between two runs against the bare app), for a
-bounded time each, and reports paired ratios. Clocks:
-``wall`` is wrk's requests per second; ``cpu`` is requests per CPU second of
-the server process (from /proc), which other processes on the machine do not
-inflate.
+Every round starts fresh servers for all variants. Each variant is then
+measured *at the same time* as the bare app: both servers share one core,
+each is loaded by its own wrk on the other core for the same seconds, and
+the ratio compares requests per CPU second of the two server processes.
+Measured one after the other, as the in-process rounds are, the bare app's
+own throughput swung by up to 40 percent between neighbouring 3-second runs
+on this shared machine; side by side, whatever slows the machine slows both.
+Clocks: ``cpu`` is requests per CPU second of the server process (every
+thread, from /proc, in nanoseconds); ``wall`` is wrk's requests per second,
+which for two servers sharing a core is about half of what one would reach.
 """
 
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .pool import BENCH_DIR, Places, clean_environment, pin, pinned_cpus
-from .stats import Round, analyse, bracketed, run_round
+from .pool import BENCH_DIR, Places, interpreter_for, pin, pinned_cpus
+from .stats import Round, analyse, rotated
 from .traffic import UNKNOWN_PATH, problem_with, traffic
 from .variants import variant
 
@@ -55,11 +58,14 @@ def lua_script(paths: List[str]) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    # After the command name: state is field 3, utime field 14 and stime field 15 (1-based).
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of every thread of a process so far, in seconds (nanosecond counters of /proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int(task.joinpath("schedstat").read_text(encoding="ascii").split()[0])
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended meanwhile
+            continue
+    return total / 1e9
 
 
 def get(port: int, path: str) -> Tuple[int, bytes, Optional[str]]:
@@ -77,15 +83,15 @@ class Server:
 
     def __init__(self, name: str, route_count: int, places: Places, *, suffix: str = "") -> None:
         spec = variant(name)
-        if spec.impl == "fm005":
-            raise ValueError("the HTTP harness serves this repository's variants only")
         self.name = name
         self.maintenance = spec.maintenance
         self.route_count = route_count
         self.port = free_port()
         self.folder = places.workdir / f"http-{name}-{route_count}-{suffix}"
         self.folder.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "harness.serve", "--variant", name, "--routes", str(route_count)]
+        # 0.0.5's variants run on its own virtual environment's python, like the in-process workers.
+        prefix, environment, _ = interpreter_for(name, places)
+        command = [*prefix, "-m", "harness.serve", "--variant", name, "--routes", str(route_count)]
         command += ["--port", str(self.port), "--workdir", str(self.folder)]
         if places.redis_url is not None:
             command += ["--redis-url", places.redis_url]
@@ -94,7 +100,7 @@ class Server:
         self.process = subprocess.Popen(
             command,
             cwd=BENCH_DIR,
-            env=clean_environment(spec.env, repo_on_path=places.repo),
+            env=environment,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -159,25 +165,44 @@ def start_servers(names: List[str], route_count: int, places: Places, number: in
     return servers
 
 
-def run_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int) -> Dict[str, Any]:
-    """wrk against one server, pinned to the other core than the servers'."""
+def start_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int) -> subprocess.Popen[str]:
+    """wrk against one server, pinned to the other core than the servers'; read it with ``wrk_result``."""
     command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"]
     load_cpu = pinned_cpus()[0]
     if load_cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(load_cpu), *command]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wrk_result(process: subprocess.Popen[str], seconds: int) -> Dict[str, Any]:
+    output, errors = process.communicate(timeout=seconds + 60)
+    if process.returncode != 0:
+        raise RuntimeError(f"wrk failed ({process.returncode}):\n{output}{errors}")
     rate = _RATE.search(output)
     total = _TOTAL.search(output)
     if rate is None or total is None:
         raise RuntimeError(f"cannot read wrk's output:\n{output}")
     non_2xx = _NON_2XX.search(output)
-    errors = _SOCKET_ERRORS.search(output)
+    socket_errors = _SOCKET_ERRORS.search(output)
     return {
         "rate": float(rate.group(1)),
         "requests": int(total.group(1)),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-        "socket_errors": sum(int(value) for value in errors.groups()) if errors else 0,
+        "socket_errors": sum(int(value) for value in socket_errors.groups()) if socket_errors else 0,
     }
+
+
+def run_side_by_side(
+    wrk: str, servers: List[Server], script: Path, seconds: int, connections: int
+) -> List[Dict[str, Any]]:
+    """Load several servers at once for the same seconds; each result with its server's CPU seconds."""
+    before = [cpu_seconds(server.process.pid) for server in servers]
+    loads = [start_wrk(wrk, server.port, script, seconds, connections) for server in servers]
+    results = [wrk_result(load, seconds) for load in loads]
+    for server, result, started in zip(servers, results, before):
+        result["server_cpu"] = cpu_seconds(server.process.pid) - started
+        _verify_load(server.name, server.maintenance, result)
+    return results
 
 
 def _verify_load(name: str, maintenance: bool, result: Dict[str, Any]) -> None:
@@ -185,6 +210,11 @@ def _verify_load(name: str, maintenance: bool, result: Dict[str, Any]) -> None:
     expected_non_2xx = result["requests"] if maintenance else 0
     if result["non_2xx"] != expected_non_2xx or result["socket_errors"]:
         raise RuntimeError(f"HTTP {name}: unexpected answers under load: {result}")
+
+
+def _throughput(result: Dict[str, Any]) -> Dict[str, float]:
+    """Requests per CPU second of the server (``cpu``) and per elapsed second as wrk saw them (``wall``)."""
+    return {"cpu": result["requests"] / result["server_cpu"], "wall": result["rate"]}
 
 
 def run_http(
@@ -215,27 +245,37 @@ def run_http(
         servers = start_servers(names, route_count, places, number)
         try:
             for server in servers.values():
-                run_wrk(wrk, server.port, script, 1, connections)  # warm-up
-
-            def measure(
-                name: str, servers: Dict[str, Server] = servers, number: int = number
-            ) -> Dict[str, float]:
-                pid = servers[name].process.pid
-                cpu_before = cpu_seconds(pid)
-                result = run_wrk(wrk, servers[name].port, script, seconds, connections)
-                result["server_cpu"] = cpu_seconds(pid) - cpu_before
-                _verify_load(name, servers[name].maintenance, result)
-                raw.append({"round": number, "variant": name, **result})
-                return {"cpu": result["requests"] / result["server_cpu"], "wall": result["rate"]}
-
-            measured_rounds.append(run_round(bracketed(reference, others, number), reference, measure))
+                wrk_result(start_wrk(wrk, server.port, script, 1, connections), 1)  # warm-up
+            measured: Dict[str, Round] = {
+                "cpu": {"throughput": {}, "relative": {reference: 1.0}},
+                "wall": {"throughput": {}, "relative": {reference: 1.0}},
+            }
+            reference_runs: Dict[str, List[float]] = {"cpu": [], "wall": []}
+            for name in rotated(others, number):
+                pair = [servers[reference], servers[name]]
+                if number % 2:
+                    pair.reverse()  # which wrk starts first alternates too
+                results = {
+                    server.name: result
+                    for server, result in zip(pair, run_side_by_side(wrk, pair, script, seconds, connections))
+                }
+                for variant_name, result in results.items():
+                    raw.append({"round": number, "variant": variant_name, "paired_with": name, **result})
+                ours, bare = _throughput(results[name]), _throughput(results[reference])
+                for each in ("cpu", "wall"):
+                    measured[each]["throughput"][name] = ours[each]
+                    measured[each]["relative"][name] = ours[each] / bare[each]
+                    reference_runs[each].append(bare[each])
+            for each, runs in reference_runs.items():
+                measured[each]["throughput"][reference] = statistics.fmean(runs)
+            measured_rounds.append(measured)
         finally:
             for server in servers.values():
                 server.stop()
-        measured = measured_rounds[-1][clock]
-        relative = measured["relative"]
+        shown = measured_rounds[-1][clock]
+        relative = shown["relative"]
         log(
-            f"  round {number + 1}/{rounds} ({clock}): {reference} {measured['throughput'][reference]:.0f}/s; "
+            f"  round {number + 1}/{rounds} ({clock}): {reference} {shown['throughput'][reference]:.0f}/s; "
             + ", ".join(f"{n} {relative[n]:.2f}" for n in others)
         )
     return {

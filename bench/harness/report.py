@@ -51,6 +51,16 @@ def _budget_rows(budgets: List[Budget], primary: str) -> List[str]:
             f"| {budget.description} | {budget.where} | `{budget.ratio}` | {ratio_cell(measured)} "
             f"| {budget.status} | {others} |"
         )
+    for budget in budgets:
+        if budget.ceiling is None or budget.median is None:
+            continue
+        theirs = budget.ratio.split("/")[1]
+        lines += [
+            "",
+            f"Ceiling of `{budget.ratio}` in this run: bare/{theirs} = **{budget.ceiling:.2f}x** ({theirs} "
+            f"runs at {1 / budget.ceiling:.2f}x the bare app), the ratio of a middleware that costs nothing "
+            f"at all; ours reaches {budget.median / budget.ceiling:.0%} of it.",
+        ]
     return lines
 
 
@@ -194,10 +204,13 @@ def render(results: Dict[str, Any], budgets: List[Budget]) -> str:
         lines += [
             "## HTTP (uvicorn on 127.0.0.1, wrk on loopback)",
             "",
-            f"{http['route_count']} routes, {len(http['rounds'])} rounds of {http['seconds']} s per variant, "
-            f"`wrk -t1 -c{http['connections']}` cycling through the same distinct paths; uvicorn with its "
-            "default event loop and HTTP parser, one process, pinned to one core and wrk to the other; "
-            "fresh server processes every round.",
+            f"{http['route_count']} routes, {len(http['rounds'])} rounds; `wrk -t1 -c{http['connections']}` "
+            "cycling through the same distinct paths; uvicorn with its default event loop and HTTP parser, "
+            "one process per variant, fresh server processes every round. Each variant is measured side by "
+            f"side with the bare app: both servers on the same core, each loaded by its own wrk (on the "
+            f"other core) for the same {http['seconds']} s, so that whatever slows the machine slows both; "
+            "the `cpu` figures compare requests per CPU second of the two server processes. The `wall` "
+            "requests/s are wrk's, about half of what a server alone would reach, since two share a core.",
             "",
             *_tables([http], primary),
             "",

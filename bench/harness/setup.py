@@ -1,8 +1,8 @@
 """The bench's own setup: the fastapi-maintenance 0.0.5 virtual environment, and wrk.
 
 Neither is part of CI. The virtual environment pins the same fastapi,
-starlette, pydantic and anyio as the interpreter running the bench, so both
-packages are measured on the same framework.
+starlette, pydantic, anyio and uvicorn as the interpreter running the bench,
+so both packages are measured on the same framework and server.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from .pool import BENCH_DIR
 Log = Callable[[str], None]
 FM005_VENV = BENCH_DIR / ".venv-fm005"
 FM005_REQUIREMENT = "fastapi-maintenance==0.0.5"
-PINNED = ("fastapi", "starlette", "pydantic", "anyio")
+# uvicorn too: the HTTP harness serves 0.0.5's variants from this environment.
+PINNED = ("fastapi", "starlette", "pydantic", "anyio", "uvicorn")
 _PROBE = (
     "import json, importlib.metadata as m\n"
-    "names = ['fastapi-maintenance', 'fastapi', 'starlette', 'pydantic', 'anyio']\n"
+    "names = ['fastapi-maintenance', 'fastapi', 'starlette', 'pydantic', 'anyio', 'uvicorn']\n"
     "found = {}\n"
     "for name in names:\n"
     "    try:\n"
