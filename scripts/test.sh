@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run every check: ruff, mypy --strict, pytest, the docs build.
-# Works on a fresh machine with only Python; as root it also installs redis-server (Debian) for the Redis tests.
+# Works on a fresh machine with only Python; as root it also installs redis-server and wrk (Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 
-if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "== installing redis-server (apt-get)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
-        || echo "could not install redis-server: the Redis tests will be skipped"
+# As root on Debian, the system tools some tests drive: redis-server (Redis backend) and wrk (HTTP bench harness).
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing ${missing[*]} (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
+        || echo "could not install ${missing[*]}: the tests that need them will be skipped"
 fi
 
 echo "== ruff"

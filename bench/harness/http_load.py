@@ -201,11 +201,11 @@ def run_side_by_side(
     results = [wrk_result(load, seconds) for load in loads]
     for server, result, started in zip(servers, results, before):
         result["server_cpu"] = cpu_seconds(server.process.pid) - started
-        _verify_load(server.name, server.maintenance, result)
+        verify_load(server.name, server.maintenance, result)
     return results
 
 
-def _verify_load(name: str, maintenance: bool, result: Dict[str, Any]) -> None:
+def verify_load(name: str, maintenance: bool, result: Dict[str, Any]) -> None:
     """Every request under load must have been answered as expected (all 200s off, all 503s on)."""
     expected_non_2xx = result["requests"] if maintenance else 0
     if result["non_2xx"] != expected_non_2xx or result["socket_errors"]:

@@ -18,6 +18,7 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bench.harness.apps import build_app
+from bench.harness.http_load import run_http, verify_load
 from bench.harness.inprocess import check_all, time_rounds
 from bench.harness.pool import BENCH_DIR, Places, Worker, WorkerError, start_workers, stop_workers
 from bench.harness.redis_server import private_redis
@@ -143,3 +144,40 @@ def _dropping_retry_after(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, filtered)
 
     return wrapped
+
+
+@pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="the HTTP harness needs wrk (scripts/test.sh installs it as root)"
+)
+def test_http_harness_serves_and_loads_variants_side_by_side(tmp_path: Path) -> None:
+    names = ["bare", "ours-env", "bare-503", "ours-on"]
+    wrk = shutil.which("wrk")
+    assert wrk is not None
+    # Raises if a server answers wrongly before the load, or if any request under load gets the wrong status.
+    measured = run_http(
+        names,
+        [("ours-env", "bare"), ("ours-on", "bare-503")],
+        ROUTES,
+        Places(tmp_path),
+        wrk=wrk,
+        rounds=1,
+        seconds=1,
+        connections=4,
+        log=lambda line: None,
+    )
+    pairs = {(row["paired_with"], row["variant"]) for row in measured["wrk"]}
+    assert pairs == {(name, name) for name in names[1:]} | {(name, "bare") for name in names[1:]}
+    assert all(row["requests"] > 0 and row["server_cpu"] > 0 for row in measured["wrk"])
+    assert set(measured["ratios"]) == {"ours-env/bare", "ours-on/bare-503"}
+
+
+def test_the_load_check_catches_wrong_statuses() -> None:
+    """Under load every request must get the variant's status: all 200s off, all 503s on."""
+    verify_load("ours-env", False, {"requests": 10, "non_2xx": 0, "socket_errors": 0})
+    verify_load("ours-on", True, {"requests": 10, "non_2xx": 10, "socket_errors": 0})
+    with pytest.raises(RuntimeError, match="ours-env"):
+        verify_load("ours-env", False, {"requests": 10, "non_2xx": 1, "socket_errors": 0})
+    with pytest.raises(RuntimeError, match="ours-on"):
+        verify_load("ours-on", True, {"requests": 10, "non_2xx": 9, "socket_errors": 0})
+    with pytest.raises(RuntimeError):
+        verify_load("bare", False, {"requests": 10, "non_2xx": 0, "socket_errors": 2})
