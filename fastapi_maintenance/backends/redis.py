@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sys
-from typing import Any, Awaitable, Callable, Optional, Protocol, TypeVar
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 from urllib.parse import urlsplit
 
 try:
@@ -25,8 +25,15 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout as _time_limit
+
+    #: asyncio.Timeout can be rescheduled from a loop callback, which the stall tolerance needs.
+    _STALL_TOLERANT = True
 else:  # pragma: no cover - redis-py depends on async-timeout on these versions
     from async_timeout import timeout as _time_limit  # type: ignore[import-not-found, unused-ignore]
+
+    #: async_timeout ties a rescheduled deadline to the task running at that moment (none, in a
+    #: callback), so on Python < 3.11 every call keeps a plain deadline.
+    _STALL_TOLERANT = False
 
 from ._parse import StateReader, format_state
 from .base import BackendUnavailable, BaseStateBackend
@@ -284,6 +291,9 @@ class RedisBackend(BaseStateBackend):
     async def _bounded(self, call: Awaitable[_T]) -> _T:
         # Not asyncio.wait_for: before Python 3.12 it can swallow a cancellation, and a
         # subscriber that ignores aclose() or the end of its event loop would run forever.
+        if not _STALL_TOLERANT:  # pragma: no cover - Python < 3.11
+            async with _time_limit(self.timeout):
+                return await call
         async with _time_limit(None) as limit:
             deadline = _StallTolerantDeadline(limit, self.timeout)
             try:
@@ -317,12 +327,6 @@ class RedisBackend(BaseStateBackend):
         logger.info("Maintenance state backend %s is reachable again.", self.describe())
 
 
-class _Reschedulable(Protocol):
-    """What asyncio.timeout (and async_timeout before Python 3.11) returns."""
-
-    def reschedule(self, when: Optional[float]) -> None: ...
-
-
 class _StallTolerantDeadline:
     """Ends a Redis call after ``timeout`` seconds, not counting time the event loop was stalled.
 
@@ -331,9 +335,10 @@ class _StallTolerantDeadline:
     backend would report an outage that never happened and hand requests to the fault policy.
     A deadline callback that runs later than half the timeout shows such a stall; the call then
     gets a fresh window (a few times at most), in which the loop reads what has arrived.
+    Python 3.11+ only (``limit`` is an ``asyncio.Timeout``).
     """
 
-    def __init__(self, limit: _Reschedulable, timeout: float) -> None:
+    def __init__(self, limit: Any, timeout: float) -> None:
         self._limit = limit
         self._timeout = timeout
         self._loop = asyncio.get_running_loop()
