@@ -4,8 +4,8 @@ Every expected failure is one ``error: ...`` line on stderr and an exit code fro
 ``fastapi_maintenance.cli.errors``; only a bug shows a traceback.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: on Python 3.9 Typer reads the parameters' annotations
+# without evaluating them, and would miss every option declared with Annotated.
 import json
 import sys
 from collections.abc import Sequence

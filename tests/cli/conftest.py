@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence
 
 import pytest
-from typer.testing import CliRunner
 
 from fastapi_maintenance.cli.app import app
 from tests.redis_support import RedisServer, free_port, running_redis
+from tests.support.cli_runner import separate_streams_runner
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ANSI_ESCAPE = "\x1b["
@@ -52,7 +52,7 @@ def _isolated_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def run_cli() -> RunCli:
     """Run the command in this process through Typer's CliRunner (bugs raise, they are not swallowed)."""
-    runner = CliRunner()
+    runner = separate_streams_runner()
 
     def run(*args: str, env: Optional[Mapping[str, Optional[str]]] = None) -> Ran:
         result = runner.invoke(app, list(args), env=env, catch_exceptions=False)

@@ -152,9 +152,8 @@ def run_cli(argv: List[str], cwd: Path, env: Dict[str, str]) -> CliRun:
     It runs in a thread of its own: the CLI starts its own event loop, which cannot nest in a
     test's running loop.
     """
-    from typer.testing import CliRunner
-
     from fastapi_maintenance.cli.app import app
+    from tests.support.cli_runner import separate_streams_runner
 
     outcome: List[Any] = []
 
@@ -162,7 +161,9 @@ def run_cli(argv: List[str], cwd: Path, env: Dict[str, str]) -> CliRun:
         saved = os.getcwd()
         os.chdir(cwd)
         try:
-            outcome.append(CliRunner().invoke(app, argv, env=env, prog_name="fastapi-maintenance"))
+            outcome.append(
+                separate_streams_runner().invoke(app, argv, env=env, prog_name="fastapi-maintenance")
+            )
         finally:
             os.chdir(saved)
 

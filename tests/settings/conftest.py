@@ -56,8 +56,16 @@ def toml_dumps(data: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# PyYAML writes these raw with allow_unicode=True, then reads them back as line breaks folded into
+# spaces: its own round trip loses them. Escaped (\N, \L, \P) they survive.
+_YAML_RAW_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 def yaml_dumps(data: Mapping[str, Any]) -> str:
-    return str(yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False))
+    text = str(yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False))
+    if any(character in text for character in _YAML_RAW_LINE_BREAKS):
+        text = str(yaml.safe_dump(dict(data), allow_unicode=False, sort_keys=False))
+    return text
 
 
 def write_config(folder: Path, name: str, data: Any = None, *, text: str = "") -> Path:
