@@ -183,6 +183,10 @@ class MaintenanceModeMiddleware:
         route_path = get_route_path(scope)
         table = self._table
         assert table is not None
+        if table.is_stale():  # a route added to an included router or a mount since the last snapshot
+            self._compile_routes(scope)
+            table = self._table
+            assert table is not None
         in_maintenance_paths = self._maintenance_paths is not None and self._maintenance_paths(route_path)
         if not state.maintenance and not in_maintenance_paths and not table.may_be_forced_on(route_path):
             return state, None

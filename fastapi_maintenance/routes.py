@@ -21,6 +21,7 @@ from typing import (
     Optional,
     Pattern,
     Sequence,
+    Set,
     Tuple,
 )
 
@@ -114,6 +115,21 @@ def _flatten(routes: Sequence[BaseRoute], prefix: str) -> Iterator[Tuple[str, _L
             yield path_format, _Leaf(compile_path(path_format)[0], None, None, None)
 
 
+def _nested_route_lists(routes: Sequence[BaseRoute], seen: Set[int]) -> Iterator[List[BaseRoute]]:
+    """Every live route list below ``routes`` (included routers, mounted routers), which may grow later."""
+    for route in routes:
+        # FastAPI >= 0.16x keeps an included router as a node pointing at the router itself, so a
+        # route added to that router after include_router() is served; a Mount lists its app's routes.
+        original = getattr(route, "original_router", None)
+        nested = getattr(original, "routes", None) if original is not None else None
+        if nested is None and isinstance(route, Mount):
+            nested = route.routes
+        if isinstance(nested, list) and id(nested) not in seen:
+            seen.add(id(nested))
+            yield nested
+            yield from _nested_route_lists(nested, seen)
+
+
 def _first_segment(path_format: str) -> Optional[str]:
     """The literal first segment of a path, or None when it may vary (a parameter)."""
     segment = path_format.lstrip("/").split("/", 1)[0]
@@ -131,6 +147,7 @@ class RouteTable:
 
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         self.size = len(routes)
+        self._watched = tuple((nested, len(nested)) for nested in _nested_route_lists(routes, {id(routes)}))
         keyed: List[Tuple[Optional[str], _Leaf]] = [
             (_first_segment(path_format), leaf) for path_format, leaf in _flatten(routes, "")
         ]
@@ -142,6 +159,10 @@ class RouteTable:
         forced_on = [leaf for _, leaf in keyed if leaf.mark is True]
         self.has_forced_on = bool(forced_on)
         self._forced_on_regexes = tuple(leaf.regex for leaf in forced_on if leaf.regex is not None)
+
+    def is_stale(self) -> bool:
+        """Whether a nested router or mount gained or lost routes since this snapshot (the top level is the caller's)."""
+        return any(len(nested) != size for nested, size in self._watched)
 
     def lookup(self, scope: Scope, route_path: str) -> Tuple[bool, Optional[bool]]:
         """(found, mark) for the route the router would dispatch this request to."""

@@ -192,6 +192,61 @@ async def test_routes_added_after_the_first_request_are_seen() -> None:
 
 
 @pytest.mark.anyio
+async def test_routes_added_to_an_included_router_after_the_first_request_are_seen() -> None:
+    # FastAPI keeps the included router itself, so a route added to it later is served: it must not
+    # slip past maintenance as "no such route", and its own mark must count.
+    router = APIRouter(prefix="/api")
+
+    @router.get("/early")
+    async def early() -> str:
+        return "early"
+
+    app = make_app(enable_maintenance=True)
+    app.include_router(router)
+    async with client_for(app) as client:
+        assert (await client.get("/api/early")).status_code == 503
+
+        @router.get("/late")
+        async def late() -> str:
+            return "late"
+
+        @router.get("/late-exempt")
+        @force_maintenance_mode_off
+        async def late_exempt() -> str:
+            return "late-exempt"
+
+        assert (await client.get("/api/late")).status_code == 503
+        assert (await client.get("/api/late-exempt")).status_code == 200
+        assert (await client.get("/api/missing")).status_code == 404
+
+
+@pytest.mark.anyio
+async def test_routes_added_to_a_mounted_app_after_the_first_request_are_seen() -> None:
+    sub_app = FastAPI()
+
+    @sub_app.get("/early")
+    async def early() -> str:
+        return "early"
+
+    app = make_app(enable_maintenance=True)
+    app.mount("/sub", sub_app)
+    async with client_for(app) as client:
+        assert (await client.get("/sub/early")).status_code == 503
+
+        @sub_app.get("/late-exempt")
+        @force_maintenance_mode_off
+        async def late_exempt() -> str:
+            return "late-exempt"
+
+        @sub_app.get("/late")
+        async def late() -> str:
+            return "late"
+
+        assert (await client.get("/sub/late-exempt")).status_code == 200
+        assert (await client.get("/sub/late")).status_code == 503
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize("is_async", [True, False])
 async def test_exempt_and_response_callbacks_sync_and_async(is_async: bool) -> None:
     calls: List[str] = []
