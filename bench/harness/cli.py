@@ -72,7 +72,7 @@ def parser() -> argparse.ArgumentParser:
     http.add_argument("--http", dest="http", action="store_true", default=None, help="run the HTTP harness")
     http.add_argument("--no-http", dest="http", action="store_false", help="skip the HTTP harness")
     p.add_argument("--http-routes", type=int, default=100)
-    p.add_argument("--http-rounds", type=int, default=5)
+    p.add_argument("--http-rounds", type=int, default=9)
     p.add_argument("--http-seconds", type=int, default=3, help="wrk -d, per variant per round")
     p.add_argument("--http-connections", type=int, default=32)
     p.add_argument("--no-fm005", action="store_true", help="skip fastapi-maintenance 0.0.5 (no venv needed)")
