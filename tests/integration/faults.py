@@ -68,8 +68,15 @@ async def fault_then_recovery(
     await repair_store()
 
     during = load.between(fault_start, fault_end)
-    assert {sample.status for sample in during} <= {before, case.answer_during}, (
-        f"{label}, {case.policy}: answers during the fault: {load.summary()}"
+    unexpected = [
+        f"{sample.status} from worker {sample.pid} at +{sample.started - fault_start:.2f}s"
+        for sample in during
+        if sample.status not in (before, case.answer_during)
+    ]
+    assert unexpected == [], (
+        f"{label}, {case.policy}: {len(unexpected)} of {len(during)} answers during the fault were neither "
+        f"{before} nor {case.answer_during}: {unexpected[:5]}; workers before the fault: "
+        f"{sorted({s.pid for s in load.between(0.0, fault_start) if s.pid})}; {load.summary()}"
     )
     answered_by_policy = load.between(policy_answers_from, fault_end)
     assert len(answered_by_policy) >= 20, f"{label}: too few requests during the fault: {load.summary()}"
