@@ -53,11 +53,17 @@ async def fault_then_recovery(
     state_after_repair: bool,
     label: str,
     hold: float = 2.0,
+    workers: int = 1,
 ) -> None:
     """Run the scenario against a running load and stop the load; ``state_after_repair`` is what the repaired store holds."""
     before = status_for(case.state_before)
+    state_set = time.monotonic()
     await set_state(case.state_before)
-    await load.settle(before, after=time.monotonic())
+    await load.settle(before, after=state_set)
+    if workers > 1:
+        # Every worker must have read the state before the fault: one that never did has no last
+        # known state to keep, and answers as if maintenance were off (documented).
+        await load.reach_workers(workers, before, after=state_set)
 
     fault_start = time.monotonic()
     await break_store()

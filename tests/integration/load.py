@@ -136,6 +136,20 @@ class Load:
                 )
             await anyio.sleep(0.02)
 
+    async def reach_workers(self, count: int, expected: int, *, after: float, deadline: float = 10.0) -> None:
+        """Wait until ``count`` different workers answered ``expected`` to requests started after ``after``."""
+        end = time.monotonic() + deadline
+        while True:
+            seen = {s.pid for s in self.samples if s.started >= after and s.status == expected and s.pid}
+            if len(seen) >= count:
+                return
+            if time.monotonic() > end or self.finished:
+                raise AssertionError(
+                    f"only workers {sorted(seen)} answered {expected} within {deadline} s, {count} wanted "
+                    f"(load finished: {self.finished}); {self.summary()}"
+                )
+            await anyio.sleep(0.02)
+
     async def steady(
         self, expected: int, *, after: float, count: int = 60, deadline: float = 10.0
     ) -> Dict[str, int]:

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.anyio, pytest.mark.timeout(60)]
 
 
 async def redis_outage(
-    load: Load, server: RedisServer, writer: RedisBackend, case: PolicyCase, kind: str
+    load: Load, server: RedisServer, writer: RedisBackend, case: PolicyCase, kind: str, workers: int = 1
 ) -> None:
     """Stop (or freeze) the server for two seconds, then bring it back; writes go through ``writer``."""
 
@@ -60,6 +60,7 @@ async def redis_outage(
         # A stopped server comes back empty (no persistence), which reads as off; a thawed one kept the key.
         state_after_repair=case.state_before if kind == "frozen" else False,
         label=f"Redis {kind}",
+        workers=workers,
     )
 
 
@@ -137,7 +138,7 @@ async def test_redis_stopped_under_load_on_uvicorn_workers(tmp_path: Path, redis
                 async with anyio.create_task_group() as group:
                     group.start_soon(load.run)
                     try:
-                        await redis_outage(load, redis_server, writer, case, "stopped")
+                        await redis_outage(load, redis_server, writer, case, "stopped", workers=2)
                     finally:
                         load.stop()
     finally:
