@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Set
+from typing import Callable, Dict, List, Optional, Set, TypeVar
 
 import anyio
 import httpx
 
 PID_HEADER = "x-worker-pid"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,24 @@ class Load:
 
     # -- waiting for agreement ------------------------------------------------
 
+    async def _wait(
+        self, attempt: Callable[[], Optional[_T]], failure: Callable[[], str], deadline: float
+    ) -> _T:
+        """Call ``attempt`` every 20 ms until it gives a result; fail with ``failure()`` at the deadline or when the load ends."""
+        end = time.monotonic() + deadline
+        while True:
+            result = attempt()
+            if result is not None:
+                return result
+            if time.monotonic() > end or self.finished:
+                raise AssertionError(
+                    f"{failure()} within {deadline} s (load finished: {self.finished}); {self.summary()}"
+                )
+            await anyio.sleep(0.02)
+
+    def _since(self, after: float) -> List[Sample]:
+        return [sample for sample in self.samples if sample.started >= after]
+
     async def settle(self, expected: int, *, after: float, window: int = 40, deadline: float = 5.0) -> float:
         """Wait until the last ``window`` answers to requests started after ``after`` are all ``expected``.
 
@@ -122,33 +141,32 @@ class Load:
         with what was seen if that does not happen within ``deadline`` seconds
         or the load ends first.
         """
-        end = time.monotonic() + deadline
-        while True:
-            recent = [sample for sample in self.samples if sample.started >= after]
-            tail = recent[-window:]
+
+        def agreed_since() -> Optional[float]:
+            tail = self._since(after)[-window:]
             if len(tail) == window and all(sample.status == expected for sample in tail):
                 return min(sample.started for sample in tail)
-            if time.monotonic() > end or self.finished:
-                seen = Counter(sample.status for sample in tail)
-                raise AssertionError(
-                    f"the answers did not settle to {expected} within {deadline} s "
-                    f"(load finished: {self.finished}); last {len(tail)} answers: {dict(seen)}; {self.summary()}"
-                )
-            await anyio.sleep(0.02)
+            return None
+
+        def failure() -> str:
+            tail = self._since(after)[-window:]
+            seen = dict(Counter(sample.status for sample in tail))
+            return f"the answers did not settle to {expected} (last {len(tail)} answers: {seen})"
+
+        return await self._wait(agreed_since, failure, deadline)
 
     async def reach_workers(self, count: int, expected: int, *, after: float, deadline: float = 10.0) -> None:
         """Wait until ``count`` different workers answered ``expected`` to requests started after ``after``."""
-        end = time.monotonic() + deadline
-        while True:
-            seen = {s.pid for s in self.samples if s.started >= after and s.status == expected and s.pid}
-            if len(seen) >= count:
-                return
-            if time.monotonic() > end or self.finished:
-                raise AssertionError(
-                    f"only workers {sorted(seen)} answered {expected} within {deadline} s, {count} wanted "
-                    f"(load finished: {self.finished}); {self.summary()}"
-                )
-            await anyio.sleep(0.02)
+
+        def workers() -> Set[str]:
+            return {sample.pid for sample in self._since(after) if sample.status == expected and sample.pid}
+
+        def reached() -> Optional[bool]:
+            return True if len(workers()) >= count else None
+
+        await self._wait(
+            reached, lambda: f"only workers {sorted(workers())} answered {expected}, {count} wanted", deadline
+        )
 
     async def steady(
         self, expected: int, *, after: float, count: int = 60, deadline: float = 10.0
@@ -157,17 +175,14 @@ class Load:
 
         Returns how many of them each worker PID gave (empty for an in-process app).
         """
-        end = time.monotonic() + deadline
-        while True:
-            recent = [sample for sample in self.samples if sample.started >= after]
-            if len(recent) >= count:
-                break
-            if time.monotonic() > end or self.finished:
-                raise AssertionError(
-                    f"only {len(recent)} of {count} answers within {deadline} s "
-                    f"(load finished: {self.finished}); {self.summary()}"
-                )
-            await anyio.sleep(0.02)
+
+        def enough() -> Optional[List[Sample]]:
+            recent = self._since(after)
+            return recent if len(recent) >= count else None
+
+        recent = await self._wait(
+            enough, lambda: f"only {len(self._since(after))} of {count} answers", deadline
+        )
         wrong = [sample for sample in recent if sample.status != expected]
         assert not wrong, (
             f"after settling to {expected}, {len(wrong)} of {len(recent)} answers differ: {wrong[:5]}"
