@@ -25,7 +25,7 @@ FM005_REQUIREMENT = "fastapi-maintenance==0.0.5"
 PINNED = ("fastapi", "starlette", "pydantic", "anyio", "uvicorn")
 _PROBE = (
     "import json, importlib.metadata as m\n"
-    "names = ['fastapi-maintenance', 'fastapi', 'starlette', 'pydantic', 'anyio', 'uvicorn']\n"
+    f"names = {json.dumps(['fastapi-maintenance', *PINNED])}\n"
     "found = {}\n"
     "for name in names:\n"
     "    try:\n"
