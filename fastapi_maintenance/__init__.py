@@ -8,6 +8,7 @@ from .decorators import force_maintenance_mode_off, force_maintenance_mode_on
 from .errors import MaintenanceConfigError
 from .middleware import ConfiguredMaintenanceMiddleware, MaintenanceModeMiddleware
 from .overrides import maintenance_mode_off, maintenance_mode_on
+from .record import MaintenanceState
 from .rules import Decision, Facts, Reason, decide
 from .settings import MaintenanceSettings, load_settings
 
@@ -21,6 +22,7 @@ __all__ = [
     "MaintenanceConfigError",
     "MaintenanceModeMiddleware",
     "MaintenanceSettings",
+    "MaintenanceState",
     "Reason",
     "__version__",
     "configure_backend",
