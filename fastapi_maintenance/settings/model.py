@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from typing_extensions import Annotated
 
 from ..errors import require_extra
+from .admin import AdminSettings
 from .backend import BackendConfig, EnvBackendConfig, normalise_backend
 from .explain import config_error, value_sources
 from .globs import validate_glob
@@ -203,6 +204,10 @@ class MaintenanceSettings(BaseSettings):
     windows: List[WindowSettings] = Field(
         default_factory=list,
         description="Scheduled maintenance windows; inside one, maintenance is on and Retry-After counts down to its end.",
+    )
+    admin: Optional[AdminSettings] = Field(
+        default=None,
+        description="The admin API: named bearer tokens (hashes only) allowed to switch maintenance over HTTP.",
     )
 
     def __init__(
