@@ -36,7 +36,7 @@ class MaintenanceModeMiddleware:
 
     Keyword arguments: ``enable_maintenance`` (hard switch), ``backend``,
     ``exempt_callback`` and ``response_callback`` (sync or async, taking the
-    Request), ``settings`` (a ``MaintenanceSettings``), and any settings key
+    Request), ``metrics`` (a ``fastapi_maintenance.metrics.MaintenanceMetrics``), ``settings`` (a ``MaintenanceSettings``), and any settings key
     (``exempt_paths=[...]``, ``retry_after=600``, ...). Without ``settings``
     the settings come from ``FASTAPI_MAINTENANCE_*`` variables and the file
     named by ``FASTAPI_MAINTENANCE_CONFIG``.
@@ -77,6 +77,7 @@ class MaintenanceModeMiddleware:
         self._route_count = -1
         self._may_force_on = plan.maintenance_paths is not None
         self._schedule = plan.schedule
+        self._observer = plan.observer
 
     @classmethod
     def from_config(
@@ -127,6 +128,8 @@ class MaintenanceModeMiddleware:
                 state = await self._state_after_read()
             if state.maintenance or self._may_force_on:
                 decision, early = await self._decide(scope, state)
+                if self._observer is not None and (state.maintenance or decision.maintenance):
+                    self._observer.request_decided(decision)
                 if early is not None:
                     await early(scope, receive, send)
                     return

@@ -19,6 +19,7 @@ from .backends.factory import build_backend
 from .callbacks import RequestCallback, as_async
 from .control import configured_backend
 from .exemptions import RequestExemptions
+from .observer import MaintenanceObserver
 from .responses import MaintenanceResponder, MaintenanceResponses
 from .settings import MaintenanceSettings, compile_path_globs, format_retry_after, load_settings
 
@@ -26,7 +27,9 @@ PathMatcher = Callable[[str], bool]
 FaultPolicy = Literal["last_known", "open", "closed"]
 
 #: The middleware's own keyword arguments; every other keyword is a settings key.
-OWN_ARGUMENTS = frozenset({"enable_maintenance", "backend", "exempt_callback", "response_callback", "clock"})
+OWN_ARGUMENTS = frozenset(
+    {"enable_maintenance", "backend", "exempt_callback", "response_callback", "clock", "metrics"}
+)
 Clock = Callable[[], float]
 _DEPRECATED = {"exempt_handler": "exempt_callback", "response_handler": "response_callback"}
 
@@ -46,6 +49,7 @@ class Plan:
     schedule: Optional[WindowSchedule]
     exemptions: RequestExemptions
     responder: MaintenanceResponder
+    observer: Optional[MaintenanceObserver] = None
 
 
 def split_arguments(kwargs: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
@@ -80,10 +84,12 @@ def compile_plan(
     exempt_callback: Optional[RequestCallback[bool]] = None,
     response_callback: Optional[RequestCallback[Response]] = None,
     clock: Clock = time.time,
+    metrics: Optional[MaintenanceObserver] = None,
 ) -> Plan:
     """Compile settings plus the middleware's own arguments (which win over every settings source).
 
     ``clock`` (unix seconds) drives scheduled windows and bypass cookie expiry; tests inject one.
+    ``metrics`` (a ``MaintenanceMetrics``, or any ``MaintenanceObserver``) is told what the middleware decides.
     """
     if backend is None:
         default = configured_backend()
@@ -123,6 +129,7 @@ def compile_plan(
             as_async(response_callback) if response_callback is not None else None,
             schedule,
         ),
+        observer=metrics,
     )
 
 
