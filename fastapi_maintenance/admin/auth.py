@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable, Optional
+from typing import Awaitable, Callable, Optional
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..access.admin_tokens import AdminTokens, split_admin_token
@@ -58,7 +58,7 @@ class FailedAttemptLog:
 
 
 class BearerTokenAuth:
-    """A FastAPI dependency: the name of the configured token the request carries, or a 401."""
+    """Checks the bearer token of a request: the name of the configured token it carries, or a 401."""
 
     def __init__(
         self, tokens: AdminTokens, resolver: ClientAddressResolver, failures: FailedAttemptLog
@@ -72,8 +72,20 @@ class BearerTokenAuth:
             description="A named admin token, created with 'fastapi-maintenance admin-token NAME'.",
         )
 
-    async def __call__(self, request: Request) -> str:
-        credentials: Optional[HTTPAuthorizationCredentials] = await self.scheme(request)
+    def dependency(self) -> Callable[..., Awaitable[str]]:
+        """The dependency function; it declares the bearer scheme, so the OpenAPI document shows it."""
+        scheme = self.scheme
+
+        async def admin_token(
+            request: Request,
+            credentials: Optional[HTTPAuthorizationCredentials] = Depends(scheme),  # noqa: B008 - FastAPI style
+        ) -> str:
+            return self.check(request, credentials)
+
+        return admin_token
+
+    def check(self, request: Request, credentials: Optional[HTTPAuthorizationCredentials]) -> str:
+        """The token's name, or a 401 (and a logged, rate-limited failure line)."""
         if credentials is None:
             has_header = "authorization" in request.headers
             self._refuse(request, "not a Bearer token" if has_header else "no Authorization header", None)

@@ -83,7 +83,7 @@ def admin_router(
     if configured:
         actor_of = BearerTokenAuth(
             configured, ClientAddressResolver(settings.trusted_proxies), FailedAttemptLog()
-        )
+        ).dependency()
     else:
         actor_of = app_actor
 
