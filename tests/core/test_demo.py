@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from examples.demo import app
+from examples.demo import DEMO_TOKEN, app
+from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
 from tests.support.asgi import client_for
 from tests.support.servers import free_port, wait_until_serving
 
@@ -18,22 +19,38 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.anyio
-async def test_the_demo_app_switches_maintenance_from_its_admin_routes() -> None:
+async def test_the_demo_app_switches_maintenance_through_its_admin_api_with_the_token() -> None:
+    assert DEMO_TOKEN is not None, "without FASTAPI_MAINTENANCE_ADMIN__TOKENS the demo makes up a token"
+    bearer = {"Authorization": f"Bearer {DEMO_TOKEN}"}
     async with client_for(app) as client:
         assert (await client.get("/")).json() == {"message": "Hello World"}
-        assert (await client.post("/admin/maintenance/on")).json() == {"maintenance_mode": True}
+        refused = await client.put("/_maintenance/", json={"active": True})
+        assert refused.status_code == 401, "no token, no switch"
+        assert (await client.get("/")).status_code == 200
+        switched = await client.put(
+            "/_maintenance/", headers=bearer, json={"active": True, "message": "Back soon", "duration": 600}
+        )
+        assert switched.status_code == 200
+        assert switched.json()["actor"] == "demo"
         blocked = await client.get("/")
         assert blocked.status_code == 503
-        assert blocked.headers["retry-after"] == "120"
+        assert blocked.json()["detail"] == "Back soon"
+        assert int(blocked.headers["retry-after"]) <= 600
         assert (await client.get("/health")).json() == {"ok": True, "maintenance": True}
-        assert (await client.post("/admin/maintenance/off")).json() == {"maintenance_mode": False}
+        assert (await client.delete("/_maintenance/")).status_code == 401
+        assert (await client.delete("/_maintenance/", headers=bearer)).json()["active"] is False
         assert (await client.get("/")).status_code == 200
 
 
 @pytest.mark.http
 def test_the_demo_script_serves_the_app_on_loopback() -> None:
     port = free_port()
-    environment = {**os.environ, "PORT": str(port)}
+    token = new_admin_token("deploy-bot")
+    environment = {
+        **os.environ,
+        "PORT": str(port),
+        "FASTAPI_MAINTENANCE_ADMIN__TOKENS": f'{{"deploy-bot": "{hash_admin_token(token)}"}}',
+    }
     process = subprocess.Popen(
         ["bash", "scripts/demo.sh"],
         cwd=REPO,
@@ -46,7 +63,12 @@ def test_the_demo_script_serves_the_app_on_loopback() -> None:
     try:
         wait_until_serving(base_url + "/health", process, timeout=120)
         assert httpx.get(base_url + "/").json() == {"message": "Hello World"}
-        assert httpx.post(base_url + "/admin/maintenance/on").status_code == 200
+        assert httpx.put(base_url + "/_maintenance/", json={"active": True}).status_code == 401
+        assert httpx.get(base_url + "/").status_code == 200
+        switched = httpx.put(
+            base_url + "/_maintenance/", headers={"Authorization": f"Bearer {token}"}, json={"active": True}
+        )
+        assert switched.status_code == 200
         assert httpx.get(base_url + "/").status_code == 503
     finally:
         os.killpg(process.pid, signal.SIGTERM)

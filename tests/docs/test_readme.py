@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from fastapi_maintenance import MaintenanceConfigError
+from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
 from tests.docs.markdown_blocks import ROOT, doc_block
 from tests.docs.runner import MAINTENANCE_BODY, client, run_python
 from tests.docs.shell import logical_lines, run_block
@@ -40,15 +42,27 @@ def test_quick_start_shell_lines(sandbox: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.mark.anyio
-async def test_switch_from_code_with_a_file_backend(sandbox: Path) -> None:
+async def test_switch_over_http_with_a_token(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(MaintenanceConfigError, match="no way to authenticate"):
+        run_python(README, "quick-start-4")
+    token = new_admin_token("deploy-bot")
+    monkeypatch.setenv(
+        "FASTAPI_MAINTENANCE_ADMIN__TOKENS", json.dumps({"deploy-bot": hash_admin_token(token)})
+    )
     app = run_python(README, "quick-start-4")["app"]
+    bearer = {"Authorization": f"Bearer {token}"}
     async with client(app) as http:
-        switched = await http.post("/admin/maintenance/true")
-        assert switched.json() == {"maintenance_mode": True}
-        assert (sandbox / "maintenance_mode.txt").read_text() == "1"
+        assert (await http.put("/_maintenance/", json={"active": True})).status_code == 401
+        assert not (sandbox / "maintenance_mode.txt").exists(), "a refused switch writes nothing"
+        body = {"active": True, "message": "Back at 03:00", "duration": 1800}
+        switched = await http.put("/_maintenance/", headers=bearer, json=body)
+        assert switched.status_code == 200
+        assert switched.json()["actor"] == "deploy-bot"
+        assert json.loads((sandbox / "maintenance_mode.txt").read_text())["active"] is True
         assert (await http.get("/health")).json() == {"ok": True}, "forced off: served during maintenance"
-        assert (await http.post("/admin/maintenance/false")).status_code == 200
-        assert (sandbox / "maintenance_mode.txt").read_text() == "0"
+        assert (await http.delete("/_maintenance/", headers=bearer)).status_code == 200
+        assert (await http.get("/health")).status_code == 200
+    assert json.loads((sandbox / "maintenance_mode.txt").read_text())["active"] is False
 
 
 @pytest.mark.anyio
