@@ -41,17 +41,18 @@ async def test_env_backend_with_another_variable(
 
 
 @pytest.mark.anyio
-async def test_file_backend_switched_by_an_endpoint(sandbox: Path) -> None:
+async def test_file_backend_switched_from_code(sandbox: Path) -> None:
     app = run_python(PAGE, "file-backend")["app"]
     async with client(app) as http:
         assert (await http.get("/")).status_code == 200
         assert not (sandbox / "maintenance_mode.txt").exists(), "reading never creates the file"
-        assert (await http.post("/admin/maintenance/true")).json() == {"maintenance_mode": True}
+        backend = find_middleware(app).backend
+        await set_maintenance_mode(True, backend)
         blocked = await http.get("/")
         assert blocked.status_code == 503, "a write in this process is visible at once"
         assert blocked.text == MAINTENANCE_BODY
         assert (sandbox / "maintenance_mode.txt").read_text() == "1"
-        assert (await http.post("/admin/maintenance/false")).status_code == 200
+        await set_maintenance_mode(False, backend)
         assert (await http.get("/")).status_code == 200
 
 
