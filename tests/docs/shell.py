@@ -26,6 +26,7 @@ import pytest
 
 from fastapi_maintenance import load_settings
 from fastapi_maintenance.backends._parse import parse_state
+from fastapi_maintenance.admin.client import TOKEN_ENV_VAR as ADMIN_TOKEN_VAR
 from fastapi_maintenance.settings import CONFIG_ENV_VAR, ENV_PREFIX, MaintenanceSettings
 from fastapi_maintenance.settings.files import parse_toml
 from tests.docs.markdown_blocks import ROOT, Block
@@ -112,6 +113,8 @@ def check_pip(words: List[str], where: str) -> None:
 def check_export(name: str, value: str, where: str) -> None:
     if name == "FASTAPI_MAINTENANCE_MODE" or not name.startswith(ENV_PREFIX):
         assert parse_state(value) is not None, f"{where}: {name}={value!r} is not an on/off value"
+    elif name == ADMIN_TOKEN_VAR:
+        assert value, f"{where}: {name} (the admin token for --url) is empty"
     elif name == CONFIG_ENV_VAR:
         assert Path(value).suffix in (".toml", ".yaml", ".yml"), f"{where}: {name} must name a TOML/YAML file"
     else:
@@ -141,7 +144,7 @@ def check_curl(words: List[str], where: str) -> None:
     assert urls[0].startswith(("http://127.0.0.1:8000/", "http://localhost:8000/")), (
         f"{where}: examples talk to the local server on port 8000, got {urls[0]}"
     )
-    allowed = {"-i", "-s", "-X", "-H", "--head", "-I"}
+    allowed = {"-i", "-s", "-X", "-H", "-d", "--head", "-I"}
     options = [word for word in words[1:] if word.startswith("-")]
     assert set(options) <= allowed, f"{where}: curl options {sorted(set(options) - allowed)} not documented"
 
@@ -235,7 +238,7 @@ def run_block(block: Block, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Shell
     settings_env = {
         name: value
         for name, value in result.exported.items()
-        if name.startswith(ENV_PREFIX) and name != CONFIG_ENV_VAR
+        if name.startswith(ENV_PREFIX) and name not in (CONFIG_ENV_VAR, ADMIN_TOKEN_VAR)
     }
     if settings_env:
         for name, value in settings_env.items():
