@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -149,10 +150,8 @@ async def test_the_metrics_page_app_counts_maintenance_responses(
     finally:
         for name, collector in list(REGISTRY._names_to_collectors.items()):
             if name not in registered:
-                try:
+                with contextlib.suppress(KeyError):
                     REGISTRY.unregister(collector)
-                except KeyError:
-                    pass
     assert 'fastapi_maintenance_responses_total{reason="backend"} 3.0' in exposition
     assert 'fastapi_maintenance_exemptions_total{reason="route_forced_off"} 1.0' in exposition, (
         "the scrape itself"
