@@ -131,7 +131,7 @@ def metrics_endpoint(
     def collect() -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             fresh = prometheus.CollectorRegistry()
-            multiprocess.MultiProcessCollector(fresh)
+            multiprocess.MultiProcessCollector(fresh)  # type: ignore[no-untyped-call]
             return bytes(prometheus.generate_latest(fresh))
         return bytes(prometheus.generate_latest(prometheus.REGISTRY if registry is None else registry))
 

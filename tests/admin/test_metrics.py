@@ -187,7 +187,7 @@ def _per_worker(folder: Path) -> List[float]:
     counts = []
     for path in sorted(folder.glob("counter_*.db")):
         total = 0.0
-        for metric in MultiProcessCollector.merge([str(path)], accumulate=True):
+        for metric in MultiProcessCollector.merge([str(path)], accumulate=True):  # type: ignore[no-untyped-call]
             for sample in metric.samples:
                 if sample.name == "fastapi_maintenance_responses_total" and sample.labels == {
                     "reason": "backend"

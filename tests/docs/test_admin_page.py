@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from fastapi_maintenance import MaintenanceConfigError, load_settings
@@ -134,7 +135,7 @@ async def test_the_metrics_page_app_counts_maintenance_responses(
     run_block(doc_block(METRICS, "install"), sandbox, monkeypatch)
     registered = set(REGISTRY._names_to_collectors)  # the page registers on the default registry
     try:
-        app = run_python(METRICS, "app")["app"]
+        app: FastAPI = run_python(METRICS, "app")["app"]
 
         @app.get("/orders")
         async def orders() -> list[int]:
