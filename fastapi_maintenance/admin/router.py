@@ -13,11 +13,10 @@ from typing import Any, Callable, List, Mapping, Optional, Sequence, Union
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.params import Depends as DependsParam
 
-from .. import get_maintenance_state, set_maintenance_mode
 from ..access.admin_tokens import AdminTokens
 from ..access.client_ip import ClientAddressResolver
 from ..backends.base import BackendUnavailable, BaseStateBackend
-from ..control import resolve_backend
+from ..control import get_maintenance_state, resolve_backend, set_maintenance_mode
 from ..decorators import force_maintenance_mode_off
 from ..errors import MaintenanceConfigError
 from ..record import MaintenanceState

@@ -9,16 +9,12 @@ from typing import Dict, List, Optional
 import pytest
 from fastapi import Depends, FastAPI, HTTPException, Request
 
-from fastapi_maintenance import (
-    MaintenanceConfigError,
-    MaintenanceModeMiddleware,
-    MaintenanceSettings,
-    get_maintenance_state,
-)
+from fastapi_maintenance import MaintenanceConfigError, MaintenanceModeMiddleware, MaintenanceSettings
 from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
 from fastapi_maintenance.admin import admin_router
 from fastapi_maintenance.admin.auth import FailedAttemptLog
 from fastapi_maintenance.backends import EnvVarBackend, MemoryBackend
+from fastapi_maintenance.control import get_maintenance_state
 from tests.support.asgi import client_for
 
 DEPLOY = new_admin_token("deploy-bot")
