@@ -16,6 +16,7 @@ from typing import Dict, Mapping, Optional, Tuple, Union
 
 __all__ = [
     "HASH_PREFIX",
+    "TOKEN_ENV_VAR",
     "AdminTokens",
     "hash_admin_token",
     "new_admin_token",
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 HASH_PREFIX = "sha256:"
+#: Where the command line reads an admin token from (never from an argument: other users see those in ``ps``).
+TOKEN_ENV_VAR = "FASTAPI_MAINTENANCE_ADMIN_TOKEN"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 _HASH = re.compile(r"sha256:[0-9a-f]{64}\Z")
 _SECRET_BYTES = 32

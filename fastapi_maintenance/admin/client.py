@@ -13,14 +13,13 @@ import json
 from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
+from ..access.admin_tokens import TOKEN_ENV_VAR
 from ..backends.base import BackendUnavailable, BaseStateBackend
 from ..errors import require_extra
 from ..record import MaintenanceState, decode_record, plain
 
 __all__ = ["AdminApiBackend", "AdminApiRefused", "AdminApiRejected", "TOKEN_ENV_VAR"]
 
-#: Where the CLI reads the admin token from (never from an argument: other users see those in ``ps``).
-TOKEN_ENV_VAR = "FASTAPI_MAINTENANCE_ADMIN_TOKEN"
 _LOOPBACK_NAMES = ("localhost",)
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from ..access.admin_tokens import TOKEN_ENV_VAR
 from ..backends.env import DEFAULT_ENV_VAR
 from ..errors import MaintenanceConfigError
 from .backend import backend_from_string, redact_url_credentials
@@ -49,8 +50,8 @@ Loc = Tuple[Union[str, int], ...]
 ENV_PREFIX = "FASTAPI_MAINTENANCE_"
 CONFIG_ENV_VAR = "FASTAPI_MAINTENANCE_CONFIG"
 #: Variables with the settings prefix that are not settings keys: the env backend's default state
-#: variable and the config file's path.
-RESERVED_ENV_VARS = frozenset({DEFAULT_ENV_VAR, CONFIG_ENV_VAR})
+#: variable, the config file's path and the command line's admin token.
+RESERVED_ENV_VARS = frozenset({DEFAULT_ENV_VAR, CONFIG_ENV_VAR, TOKEN_ENV_VAR})
 KEYWORD_LABEL = "keyword argument"
 DEFAULT_LABEL = "default"
 
