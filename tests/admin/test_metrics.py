@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
 from fastapi_maintenance.backends import MemoryBackend
 from fastapi_maintenance.metrics import MaintenanceMetrics, metrics_endpoint
+from fastapi_maintenance.record import MaintenanceState
 from fastapi_maintenance.rules import Decision, Reason
 from tests.admin.conftest import Served, served_admin_app
 from tests.support.asgi import client_for
@@ -113,6 +114,55 @@ def test_the_observer_ignores_decisions_that_are_neither_maintenance_nor_exempti
     }
     assert values.pop('fastapi_maintenance_responses_total{reason="window"}') == 1
     assert set(values.values()) == {0.0}, values
+
+
+class _Failing(MemoryBackend):
+    """A memory backend whose reads can be made to fail, like a store going away."""
+
+    failing = False
+
+    async def get_value(self) -> bool:
+        if self.failing:
+            raise ConnectionError("store is gone")
+        return await super().get_value()
+
+    async def get_state(self) -> MaintenanceState:
+        if self.failing:
+            raise ConnectionError("store is gone")
+        return await super().get_state()
+
+    def peek(self) -> Optional[bool]:
+        return None
+
+    def peek_state(self) -> Optional[MaintenanceState]:
+        return None
+
+
+@pytest.mark.anyio
+async def test_the_gauges_follow_the_state_and_the_backends_health() -> None:
+    registry, backend = CollectorRegistry(), _Failing()
+    app = _app(backend, registry)
+    async with client_for(app) as http:
+        assert (await http.get("/")).status_code == 200
+        values = samples(await _scrape(registry))
+        assert values["fastapi_maintenance_state"] == 0
+        assert values["fastapi_maintenance_backend_reachable"] == 1
+        assert values["fastapi_maintenance_state_changes_total"] == 0
+        await backend.set_value(True)
+        assert (await http.get("/")).status_code == 503
+        values = samples(await _scrape(registry))
+        assert values["fastapi_maintenance_state"] == 1
+        assert values["fastapi_maintenance_state_changes_total"] == 1
+        backend.failing = True
+        assert (await http.get("/")).status_code == 503, "last_known: still on"
+        assert samples(await _scrape(registry))["fastapi_maintenance_backend_reachable"] == 0
+        backend.failing = False
+        await backend.set_value(False)
+        assert (await http.get("/")).status_code == 200
+        values = samples(await _scrape(registry))
+        assert values["fastapi_maintenance_backend_reachable"] == 1
+        assert values["fastapi_maintenance_state"] == 0
+        assert values["fastapi_maintenance_state_changes_total"] == 2
 
 
 def test_registering_twice_on_one_registry_is_refused_by_prometheus_client() -> None:

@@ -141,9 +141,8 @@ async def test_the_metrics_page_app_counts_maintenance_responses(
         async def orders() -> list[int]:
             return [1]
 
+        (sandbox / "maintenance_mode.txt").write_text("1", encoding="utf-8")
         async with client(app) as http:
-            assert (await http.get("/orders")).status_code == 200
-            (sandbox / "maintenance_mode.txt").write_text("1", encoding="utf-8")
             for _ in range(3):
                 assert (await http.get("/orders")).status_code == 503
             assert (await http.get("/anything")).status_code == 404
