@@ -37,7 +37,7 @@ class AdminSettings(BaseModel):
     tokens: Annotated[Dict[TokenName, TokenHash], BeforeValidator(_tokens_from_text)] = Field(
         default_factory=dict,
         description=(
-            "Named bearer tokens allowed to switch maintenance through the admin API: name = 'sha256:<hex>' "
+            "Named bearer tokens allowed to switch maintenance through the admin API: name = 'sha256:' and 64 hex digits "
             "as printed by 'fastapi-maintenance admin-token NAME'. Only the hash is stored; the name "
             "is recorded as the actor of each change."
         ),
