@@ -8,7 +8,7 @@ bearer tokens, the application's own dependencies, or both.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.params import Depends as DependsParam
@@ -133,11 +133,19 @@ async def _write(target: BaseStateBackend, body: SwitchRequest, actor: Optional[
             status_code=409,
             detail=f"the backend {target.describe()} is read-only: the state cannot be switched at runtime",
         )
-    fields: dict[str, Union[str, Any, None]] = {"reason": body.reason, "actor": actor}
-    if body.active:
-        fields.update(message=body.message, until=body.until, duration=body.duration)
     try:
-        await set_maintenance_mode(body.active, target, **fields)
+        if body.active:
+            await set_maintenance_mode(
+                True,
+                target,
+                message=body.message,
+                until=body.until,
+                duration=body.duration,
+                reason=body.reason,
+                actor=actor,
+            )
+        else:
+            await set_maintenance_mode(False, target, reason=body.reason, actor=actor)
     except _STORE_ERRORS as exc:
         raise HTTPException(
             status_code=503, detail=f"cannot write the maintenance state to {target.describe()}: {exc}"
