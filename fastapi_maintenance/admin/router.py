@@ -120,7 +120,7 @@ async def _read(target: BaseStateBackend) -> MaintenanceStateOut:
     state: Optional[MaintenanceState]
     try:
         state = await get_maintenance_state(target)
-    except _STORE_ERRORS:
+    except Exception:  # whatever the store raised, the answer says "unreachable", never a 500
         known = keeper_for(target).last_known
         state = MaintenanceState(active=known) if known is not None else None
         return MaintenanceStateOut.of(state, backend=target.describe(), reachable=False)
