@@ -20,7 +20,7 @@ from .callbacks import RequestCallback, as_async
 from .control import configured_backend
 from .exemptions import RequestExemptions
 from .responses import MaintenanceResponder, MaintenanceResponses
-from .settings import MaintenanceSettings, compile_path_globs, format_retry_after, load_settings
+from .settings import MaintenanceSettings, compile_path_globs, load_settings
 
 PathMatcher = Callable[[str], bool]
 FaultPolicy = Literal["last_known", "open", "closed"]
@@ -99,8 +99,9 @@ def compile_plan(
     responses = MaintenanceResponses(
         status_code=response.status_code,
         message=response.message,
-        retry_after=format_retry_after(settings.retry_after),
+        retry_after=settings.retry_after,
         template=response.template,
+        clock=clock,
     )
     return Plan(
         settings=settings,
@@ -122,6 +123,7 @@ def compile_plan(
             responses,
             as_async(response_callback) if response_callback is not None else None,
             schedule,
+            clock=clock,
         ),
     )
 
