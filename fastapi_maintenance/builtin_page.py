@@ -46,7 +46,7 @@ svg { display: block; color: var(--accent); }
 h1 { font-size: 1.6rem; line-height: 1.25; margin: 0.75rem 0 0.5rem; }
 .message { font-size: 1.1rem; margin: 0 0 1.25rem; overflow-wrap: anywhere; white-space: pre-line; }
 dl {
-  display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; margin: 0 0 1.25rem;
+  display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1rem; margin: 0 0 1.25rem;
   padding: 1rem 1.25rem; border-radius: 0.75rem; background: var(--panel); border: 1px solid var(--line);
 }
 dt { font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); }
@@ -71,7 +71,7 @@ _SCRIPT = """
       try {
         end.textContent = at.toLocaleString([], {
           weekday: "short", day: "numeric", month: "short",
-          hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+          hour: "numeric", minute: "2-digit", timeZoneName: "short"
         });
       } catch (e) {}
     }
