@@ -131,8 +131,8 @@ def _end_panel(notice: Notice) -> str:
         "<dl>"
         f'<div><dt>Expected back</dt><dd><time id="end" datetime="{escape(until.isoformat())}">'
         f"{escape(shown)}</time></dd></div>"
-        f'<div><dt>Time left</dt><dd id="left" role="timer" data-seconds="{notice.retry_after_seconds}">'
-        f"{about(notice.retry_after_seconds)}</dd></div>"
+        f'<div><dt>Time left</dt><dd><span id="left" role="timer" data-seconds="{notice.retry_after_seconds}">'
+        f"{about(notice.retry_after_seconds)}</span></dd></div>"
         "</dl>"
     )
 

@@ -147,15 +147,14 @@ class MaintenanceResponses:
 
     def build(
         self,
-        headers: List[Tuple[bytes, bytes]],
+        html: bool,
         path: str,
         now: float,
         message: Optional[str] = None,
         until: Optional[datetime] = None,
         since: Optional[datetime] = None,
     ) -> Response:
-        """The response for one request; a prebuilt one unless something varies."""
-        html = _wants_html(headers)
+        """The response for one request (``html``: the client prefers a page); prebuilt unless something varies."""
         if not html:
             if message is None and until is None:
                 return self.default
@@ -230,7 +229,10 @@ class MaintenanceResponder:
     def _built(self, scope: Scope, reason: Optional[Reason], state: Optional[MaintenanceState]) -> Response:
         """The built response; the prebuilt default if building fails (a bad stored message, say)."""
         try:
-            return self._negotiated(scope, reason, state)
+            html = _wants_html(scope["headers"])
+            if not html and reason is not Reason.WINDOW and (state is None or _says_nothing(state)):
+                return self.responses.default  # the common answer, without looking at the clock
+            return self._negotiated(scope, html, reason, state)
         except Exception:
             if not self._build_failure_logged:
                 self._build_failure_logged = True
@@ -240,7 +242,7 @@ class MaintenanceResponder:
             return self.responses.default
 
     def _negotiated(
-        self, scope: Scope, reason: Optional[Reason], state: Optional[MaintenanceState]
+        self, scope: Scope, html: bool, reason: Optional[Reason], state: Optional[MaintenanceState]
     ) -> Response:
         now = self.clock()
         message: Optional[str] = None
@@ -253,7 +255,12 @@ class MaintenanceResponder:
                 message, until, since = window.message, window.end, window.start
         elif state is not None and state.in_effect(datetime.fromtimestamp(now, timezone.utc)):
             message, until, since = state.message, state.until, state.since
-        return self.responses.build(scope["headers"], scope.get("path", ""), now, message, until, since)
+        return self.responses.build(html, scope.get("path", ""), now, message, until, since)
+
+
+def _says_nothing(state: MaintenanceState) -> bool:
+    """A record whose JSON answer is the settings' own: no message and no end."""
+    return state.message is None and state.until is None
 
 
 async def _refuse_websocket(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
