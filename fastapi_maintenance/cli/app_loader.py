@@ -102,8 +102,11 @@ def _build(spec: str, app: Any) -> MaintenanceModeMiddleware:
     kwargs = dict(getattr(entry, "kwargs", None) or getattr(entry, "options", None) or {})
     try:
         built = entry.cls(_never_called, *args, **kwargs)
-    except (MaintenanceConfigError, TypeError, ValueError) as exc:
-        raise CliError(f"--app {spec}: its {_MIDDLEWARE_NAME} arguments: {exc}", EXIT_CONFIG_ERROR) from None
+    except Exception as exc:  # whatever the arguments make the middleware raise, as the app's start-up would
+        problem = str(exc) if isinstance(exc, MaintenanceConfigError) else f"{type(exc).__name__}: {exc}"
+        raise CliError(
+            f"--app {spec}: its {_MIDDLEWARE_NAME} arguments: {problem}", EXIT_CONFIG_ERROR
+        ) from None
     if not isinstance(
         built, MaintenanceModeMiddleware
     ):  # pragma: no cover - a factory returning something else
