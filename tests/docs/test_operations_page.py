@@ -65,6 +65,7 @@ async def test_fault_policies(sandbox: Path, caplog: pytest.LogCaptureFixture) -
                 await http.get("/orders")
         assert len([r for r in caplog.records if "failed" in r.getMessage()]) == 1, "once per outage"
         assert len([r for r in caplog.records if "recovered" in r.getMessage()]) == 1
+    path.unlink()  # the plain middleware below would find ./maintenance.toml in the working directory
     never_read = FastAPI()
     broken = FlakyBackend(True)
     broken.broken = True
