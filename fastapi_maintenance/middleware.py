@@ -38,8 +38,8 @@ class MaintenanceModeMiddleware:
     ``exempt_callback`` and ``response_callback`` (sync or async, taking the
     Request), ``metrics`` (a ``fastapi_maintenance.metrics.MaintenanceMetrics``), ``settings`` (a ``MaintenanceSettings``), and any settings key
     (``exempt_paths=[...]``, ``retry_after=600``, ...). Without ``settings``
-    the settings come from ``FASTAPI_MAINTENANCE_*`` variables and the file
-    named by ``FASTAPI_MAINTENANCE_CONFIG``.
+    the settings come from ``load_settings``: ``FASTAPI_MAINTENANCE_*`` variables
+    and the config file found by ``settings.discovery``.
     """
 
     def __init__(

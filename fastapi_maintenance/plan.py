@@ -21,7 +21,7 @@ from .control import configured_backend
 from .exemptions import RequestExemptions
 from .observer import MaintenanceObserver
 from .responses import MaintenanceResponder, MaintenanceResponses
-from .settings import MaintenanceSettings, compile_path_globs, format_retry_after, load_settings
+from .settings import MaintenanceSettings, compile_path_globs, load_settings
 
 PathMatcher = Callable[[str], bool]
 FaultPolicy = Literal["last_known", "open", "closed"]
@@ -105,8 +105,9 @@ def compile_plan(
     responses = MaintenanceResponses(
         status_code=response.status_code,
         message=response.message,
-        retry_after=format_retry_after(settings.retry_after),
+        retry_after=settings.retry_after,
         template=response.template,
+        clock=clock,
     )
     return Plan(
         settings=settings,
@@ -128,6 +129,7 @@ def compile_plan(
             responses,
             as_async(response_callback) if response_callback is not None else None,
             schedule,
+            clock=clock,
         ),
         observer=metrics,
     )

@@ -1,39 +1,54 @@
-"""The maintenance response: built once, sent as a Starlette Response called as an ASGI app.
+"""The maintenance response: built once where it can be, sent as a Starlette Response called as an ASGI app.
 
-The default is JSON ``{"detail": message}`` with ``Retry-After`` and
-``Cache-Control: no-store`` (no proxy or browser may cache a 503). With a
-template configured, clients whose most preferred Accept type is text/html get
-the rendered HTML page instead.
+Every built response is negotiated on the Accept header (hence ``Vary: Accept``):
+clients whose most preferred media type is text/html get a page (the configured
+template, else the built-in page, with a ``Refresh`` header), everyone else the
+JSON ``{"detail": message}``. Both carry ``Retry-After`` and
+``Cache-Control: no-store`` (no proxy or browser may cache a 503).
+
+What the response says comes from whatever put the request into maintenance: a
+scheduled window (its message, start and end), else the stored state when it is
+in effect (its message, ``until`` and ``since``), else the settings alone. With
+nothing but the settings, the JSON body is the one 0.0.5 sent, byte for byte.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import time
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Awaitable, Callable, Dict, List, Optional, Tuple
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .access import WindowSchedule
-from .errors import MaintenanceConfigError, require_extra
+from .builtin_page import CONTENT_SECURITY_POLICY, render_page
+from .notice import Notice, seconds_until
+from .record import MaintenanceState
 from .rules import Reason
+from .settings import RetryAfter, format_retry_after
+from .template import ResponseTemplate
 
 logger = logging.getLogger("fastapi_maintenance")
 
 DEFAULT_MESSAGE = "Service temporarily unavailable due to maintenance"
 DEFAULT_STATUS = 503
 
+Clock = Callable[[], float]
 
-def json_body(message: str) -> bytes:
-    """The JSON body FastAPI itself would render for ``{"detail": message}``."""
-    return json.dumps({"detail": message}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+def json_body(document: Dict[str, str]) -> bytes:
+    """The JSON body FastAPI itself would render for ``document`` (compact, UTF-8)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def maintenance_headers(retry_after: str) -> Dict[str, str]:
-    return {"Retry-After": retry_after, "Cache-Control": "no-store"}
+    return {"Retry-After": retry_after, "Cache-Control": "no-store", "Vary": "Accept"}
 
 
 def prefers_html(accept: str) -> bool:
@@ -57,81 +72,110 @@ def prefers_html(accept: str) -> bool:
     return best_q > 0 and best_type in ("text/html", "application/xhtml+xml")
 
 
-class _Template:
-    """A Jinja2 page compiled once, autoescaped."""
-
-    def __init__(self, path: Path) -> None:
-        jinja2 = require_extra("jinja2", extra="templates", purpose=f"response.template ({path})")
-        try:
-            source = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MaintenanceConfigError(f"response.template: cannot read {path}: {exc}") from exc
-        environment = jinja2.Environment(autoescape=True)
-        try:
-            self._template = environment.from_string(source)
-        except jinja2.TemplateSyntaxError as exc:
-            raise MaintenanceConfigError(
-                f"response.template: {path}, line {exc.lineno}: {exc.message}"
-            ) from exc
-
-    def render(self, **context: Any) -> str:
-        return str(self._template.render(**context))
+def _wants_html(headers: List[Tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"accept":
+            # Most API clients never mention HTML: skip parsing their header.
+            return b"html" in value.lower() and prefers_html(value.decode("latin-1"))
+    return False
 
 
 class MaintenanceResponses:
-    """Builds the maintenance responses; the common one is prebuilt and reused for every request."""
+    """Builds the maintenance responses; those that depend on nothing but the settings are prebuilt."""
 
     def __init__(
         self,
         *,
         status_code: int = DEFAULT_STATUS,
         message: str = DEFAULT_MESSAGE,
-        retry_after: str = "3600",
+        retry_after: RetryAfter = 3600,
         template: Optional[Path] = None,
+        clock: Clock = time.time,
     ) -> None:
         self.status_code = status_code
         self.message = message
-        self.retry_after = retry_after
-        self._template = _Template(template) if template is not None else None
-        self.default = self.json(message, retry_after)
+        self.retry_after = format_retry_after(retry_after)
+        self._retry_at = retry_after if isinstance(retry_after, datetime) else None
+        self._retry_seconds = 0 if isinstance(retry_after, datetime) else int(retry_after)
+        configured = self.notice(clock())
+        self._template = ResponseTemplate(template, configured) if template is not None else None
+        self.default = self.json(configured)
+        # A Retry-After date makes the page's Refresh change with time; seconds do not.
+        self._default_page = self.builtin_page(configured) if self._retry_at is None else None
 
-    def json(self, message: str, retry_after: str) -> Response:
+    def notice(
+        self,
+        now: float,
+        message: Optional[str] = None,
+        until: Optional[datetime] = None,
+        since: Optional[datetime] = None,
+    ) -> Notice:
+        """What to tell the client at ``now`` (unix time); ``Retry-After`` counts down to ``until`` if given."""
+        if until is not None:
+            seconds = seconds_until(until, now)
+            retry_after = str(seconds)
+        else:
+            retry_after = self.retry_after
+            if self._retry_at is not None:
+                seconds = max(0, math.ceil(self._retry_at.timestamp() - now))
+            else:
+                seconds = self._retry_seconds
+        return Notice(
+            message=message if message is not None else self.message,
+            retry_after=retry_after,
+            retry_after_seconds=seconds,
+            until=until,
+            since=since,
+        )
+
+    def json(self, notice: Notice) -> Response:
         return Response(
-            json_body(message),
+            json_body(notice.json_document()),
             status_code=self.status_code,
-            headers=maintenance_headers(retry_after),
+            headers=maintenance_headers(notice.retry_after),
             media_type="application/json",
         )
 
+    def html(self, page: str, notice: Notice, extra_headers: Optional[Dict[str, str]] = None) -> Response:
+        headers = maintenance_headers(notice.retry_after)
+        headers["Refresh"] = str(notice.refresh)
+        headers.update(extra_headers or {})
+        return Response(page, status_code=self.status_code, headers=headers, media_type="text/html")
+
+    def builtin_page(self, notice: Notice) -> Response:
+        return self.html(render_page(notice), notice, {"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+
     def build(
         self,
-        headers: List[Tuple[bytes, bytes]],
+        html: bool,
         path: str,
-        message: Optional[str],
-        retry_after: Optional[str],
+        now: float,
+        message: Optional[str] = None,
+        until: Optional[datetime] = None,
+        since: Optional[datetime] = None,
     ) -> Response:
-        """The response for one request; the prebuilt default unless something varies."""
+        """The response for one request (``html``: the client prefers a page); prebuilt unless something varies."""
+        if not html:
+            if message is None and until is None:
+                return self.default
+            return self.json(self.notice(now, message, until))
+        if self._default_page is not None and self._template is None and message is None and until is None:
+            return self._default_page
+        notice = self.notice(now, message, until, since)
         if self._template is not None:
-            accept = next((value for name, value in headers if name == b"accept"), b"")
-            if prefers_html(accept.decode("latin-1")):
-                text = message if message is not None else self.message
-                after = retry_after if retry_after is not None else self.retry_after
-                page = self._template.render(message=text, retry_after=after, path=path)
-                return HTMLResponse(page, status_code=self.status_code, headers=maintenance_headers(after))
-        if message is None and retry_after is None:
-            return self.default
-        return self.json(
-            message if message is not None else self.message,
-            retry_after if retry_after is not None else self.retry_after,
-        )
+            page = self._template.try_render(notice, path)
+            if page is not None:
+                return self.html(page, notice)
+        return self.builtin_page(notice)
 
 
 class MaintenanceResponder:
     """Sends the maintenance answer: the ``response_callback``'s response, else the built one.
 
     A failing or misbehaving callback never turns into a 500: it is logged and
-    the default response is sent. Inside a scheduled window the window's message
-    and a Retry-After counting down to its end are used. A websocket is refused
+    the built response is sent. Inside a scheduled window the window's message
+    and end are used; otherwise those of ``state`` (the stored record the
+    request was decided on) while it is in effect. A websocket is refused
     before the app sees it: with an HTTP denial response where the server offers
     that extension, else accepted and closed at once with code 1013 (Try Again Later).
     """
@@ -141,15 +185,26 @@ class MaintenanceResponder:
         responses: MaintenanceResponses,
         response_callback: Optional[Callable[[Request], Awaitable[Response]]],
         schedule: Optional[WindowSchedule],
+        *,
+        clock: Clock = time.time,
     ) -> None:
         self.responses = responses
         self.response_callback = response_callback
         self.schedule = schedule
+        self.clock = clock
+        self._build_failure_logged = False
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send, reason: Optional[Reason]) -> None:
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        reason: Optional[Reason],
+        state: Optional[MaintenanceState] = None,
+    ) -> None:
         response = await self._from_callback(scope, receive)
         if response is None:
-            response = self._built(scope, reason)
+            response = self._built(scope, reason, state)
         if scope["type"] == "websocket":
             await _refuse_websocket(scope, receive, send, response)
         else:
@@ -171,16 +226,41 @@ class MaintenanceResponder:
             return None
         return response
 
-    def _built(self, scope: Scope, reason: Optional[Reason]) -> Response:
+    def _built(self, scope: Scope, reason: Optional[Reason], state: Optional[MaintenanceState]) -> Response:
+        """The built response; the prebuilt default if building fails (a bad stored message, say)."""
+        try:
+            html = _wants_html(scope["headers"])
+            if not html and reason is not Reason.WINDOW and (state is None or _says_nothing(state)):
+                return self.responses.default  # the common answer, without looking at the clock
+            return self._negotiated(scope, html, reason, state)
+        except Exception:
+            if not self._build_failure_logged:
+                self._build_failure_logged = True
+                logger.exception(
+                    "building the maintenance response failed; sending the default one (logged once)"
+                )
+            return self.responses.default
+
+    def _negotiated(
+        self, scope: Scope, html: bool, reason: Optional[Reason], state: Optional[MaintenanceState]
+    ) -> Response:
+        now = self.clock()
         message: Optional[str] = None
-        retry_after: Optional[str] = None
+        until: Optional[datetime] = None
+        since: Optional[datetime] = None
         schedule = self.schedule
         if reason is Reason.WINDOW and schedule is not None:
             window = schedule.active()
-            seconds = schedule.retry_after_seconds()
-            message = window.message if window is not None else None
-            retry_after = str(seconds) if seconds is not None else None
-        return self.responses.build(scope["headers"], scope.get("path", ""), message, retry_after)
+            if window is not None:
+                message, until, since = window.message, window.end, window.start
+        elif state is not None and state.in_effect(datetime.fromtimestamp(now, timezone.utc)):
+            message, until, since = state.message, state.until, state.since
+        return self.responses.build(html, scope.get("path", ""), now, message, until, since)
+
+
+def _says_nothing(state: MaintenanceState) -> bool:
+    """A record whose JSON answer is the settings' own: no message and no end."""
+    return state.message is None and state.until is None
 
 
 async def _refuse_websocket(scope: Scope, receive: Receive, send: Send, response: Response) -> None:

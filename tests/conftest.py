@@ -15,6 +15,14 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_working_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests start in an empty folder, so a maintenance.toml where pytest was started is never read."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path_factory.mktemp("working-directory"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clean_maintenance_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No FASTAPI_MAINTENANCE_* variable from the outer environment leaks into a test."""

@@ -9,6 +9,7 @@ Every expected failure is one ``error: ...`` line on stderr and an exit code fro
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -19,8 +20,16 @@ from typing_extensions import Annotated
 from .. import __version__
 from ..plan import window_schedule
 from ..settings.schema import schema_text
-from .config import CliOptions, LoadedConfig, load_config, open_backend, release_unused
-from .errors import EXIT_INTERRUPTED, EXIT_OK, CliError
+from .config import CliOptions, Target, load_target, release_unused
+from .errors import (
+    EXIT_BACKEND_UNAVAILABLE,
+    EXIT_HARD_SWITCH,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_ORIGINAL_FAILURE,
+    EXIT_STATUS_ON,
+    CliError,
+)
 from .output import Output
 from .settings_report import setting_rows
 from .state import SwitchResult, collected_library_warnings, read_status, switch_state
@@ -96,14 +105,17 @@ app = typer.Typer(
     name=PROG_NAME,
     cls=_OneLineErrors,
     help=(
-        "Switch and inspect maintenance mode of a fastapi-maintenance app, from the same settings "
-        "the app reads (--config, FASTAPI_MAINTENANCE_CONFIG or ./maintenance.toml, and "
+        "Switch and inspect maintenance mode of a fastapi-maintenance app, with the settings and backend "
+        "the app uses: its own middleware with --app main:app, else the same settings it reads "
+        "(--config, else FASTAPI_MAINTENANCE_CONFIG, else ./maintenance.toml or .yaml, and the "
         "FASTAPI_MAINTENANCE_* variables).\n\n"
         "Exit codes: 0 ok, 1 invalid configuration, 2 usage error or a backend that cannot do this "
-        "(read-only env, in-process memory), 3 backend unreachable, 130 interrupted."
+        "(read-only env, in-process memory), 3 backend unreachable, 4 on/off refused because the app's "
+        "hard switch forces the other state, 10 maintenance on (status --exit-code only), 130 interrupted."
     ),
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 ConfigOption = Annotated[
@@ -111,7 +123,9 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="Config file (TOML or YAML). Default: $FASTAPI_MAINTENANCE_CONFIG, else ./maintenance.toml if present.",
+        metavar="PATH",
+        help="Config file (TOML or YAML). Default: $FASTAPI_MAINTENANCE_CONFIG, else ./maintenance.toml "
+        "or ./maintenance.yaml if present: the app's own rule.",
         show_default=False,
     ),
 ]
@@ -120,6 +134,7 @@ BackendOption = Annotated[
     typer.Option(
         "--backend",
         "-b",
+        metavar="VALUE",
         help="Backend instead of the configured one: env, file (with --file-path), or a backend string "
         "such as env:VAR, file:///path, redis://host:6379/0.",
         show_default=False,
@@ -127,11 +142,24 @@ BackendOption = Annotated[
 ]
 VarNameOption = Annotated[
     Optional[str],
-    typer.Option("--var-name", help="Environment variable of the env backend.", show_default=False),
+    typer.Option(
+        "--var-name", metavar="NAME", help="Environment variable of the env backend.", show_default=False
+    ),
 ]
 FilePathOption = Annotated[
     Optional[Path],
-    typer.Option("--file-path", help="State file of the file backend.", show_default=False),
+    typer.Option("--file-path", metavar="PATH", help="State file of the file backend.", show_default=False),
+]
+AppOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--app",
+        "-a",
+        metavar="MODULE:ATTRIBUTE",
+        help="Import the app (like uvicorn main:app, from the working directory) and use the settings and "
+        "backend of its MaintenanceModeMiddleware. Not combined with --config or the backend options.",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
 
@@ -142,6 +170,14 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """The options given before the command."""
+
+    options: CliOptions
+    json_output: bool
+
+
 @app.callback(invoke_without_command=True)
 def _global_options(
     ctx: typer.Context,
@@ -149,28 +185,34 @@ def _global_options(
     backend: BackendOption = None,
     var_name: VarNameOption = None,
     file_path: FilePathOption = None,
+    app_spec: AppOption = None,
+    json_output: JsonOption = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
-    ctx.obj = CliOptions(config=config, backend=backend, var_name=var_name, file_path=file_path)
+    ctx.obj = _Shared(CliOptions(config, backend, var_name, file_path, app_spec), json_output)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 
 
+def _shared(ctx: typer.Context) -> _Shared:
+    return ctx.obj if isinstance(ctx.obj, _Shared) else _Shared(CliOptions(), False)
+
+
 def _options(ctx: typer.Context, given_after: CliOptions) -> CliOptions:
     """Options given before the command, overlaid with those given after it."""
-    given_before = ctx.obj if isinstance(ctx.obj, CliOptions) else CliOptions()
-    return given_before.overlaid(given_after)
+    return _shared(ctx).options.overlaid(given_after)
 
 
-def _config_line(loaded: LoadedConfig) -> str:
-    if loaded.config_file is None:
-        return "none (environment variables and defaults only)"
-    if loaded.config_origin:
-        return f"{loaded.config_file} (from {loaded.config_origin})"
-    return str(loaded.config_file)
+def _json(ctx: typer.Context, given_after: bool) -> bool:
+    return given_after or _shared(ctx).json_output
+
+
+def _warn_notes(output: Output, target: Target) -> None:
+    for note in target.notes:
+        output.warning(note)
 
 
 @app.command()
@@ -180,54 +222,86 @@ def status(
     backend: BackendOption = None,
     var_name: VarNameOption = None,
     file_path: FilePathOption = None,
+    app_spec: AppOption = None,
     json_output: JsonOption = False,
-) -> None:
+    exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--exit-code",
+            help=f"Exit {EXIT_OK} when maintenance is off and {EXIT_STATUS_ON} when it is on "
+            "(errors keep their own codes).",
+        ),
+    ] = False,
+) -> int:
     """Print the maintenance state, the backend it came from and the active or next window.
 
-    Exit 0 whenever the state could be read (on or off); 3 when the backend is unreachable.
+    Exit 0 whenever the state could be read (on or off), 3 when the backend is unreachable; with
+    --exit-code, 0 for off and 10 for on.
     """
-    loaded = load_config(_options(ctx, CliOptions(config, backend, var_name, file_path)))
-    state_backend = open_backend(loaded.settings)
-    with collected_library_warnings() as warnings:
-        report = read_status(loaded.settings, state_backend)
+    options = _options(ctx, CliOptions(config, backend, var_name, file_path, app_spec))
     output = Output()
-    if json_output:
+    target = load_target(options)
+    _warn_notes(output, target)
+    with collected_library_warnings() as warnings:
+        try:
+            report = read_status(target.settings, target.backend, target.hard_switch)
+        except CliError as exc:
+            if exc.exit_code == EXIT_BACKEND_UNAVAILABLE and options.original_backend_form:
+                raise CliError(exc.message, EXIT_ORIGINAL_FAILURE) from None
+            raise
+    if _json(ctx, json_output):
         data = report.as_json()
-        data["config"] = str(loaded.config_file) if loaded.config_file is not None else None
+        data["config"] = str(target.config_file) if target.config_file is not None else None
+        if target.app is not None:
+            data["app"] = target.app
         output.json(data)
     else:
         why = ""
         if report.reason == "window" and report.active_window is not None:
             why = f" (inside a scheduled window until {report.active_window.end.isoformat()})"
         elif report.reason == "enabled":
-            why = f" (forced by the setting enabled = {str(report.enabled).lower()})"
+            why = f" (forced by {target.hard_switch_source})"
         shell_note = (
-            " (this shell's environment; the app reads its own)" if report.backend.startswith("env:") else ""
+            " (this shell's environment; the app reads its own)"
+            if report.backend.startswith("env:") and target.app is None
+            else ""
         )
         output.line(f"maintenance mode: {output.state(report.maintenance)}{why}")
         output.line(f"backend:          {report.backend} -> {output.state(report.backend_state)}{shell_note}")
         output.line(f"window:           {report.window_line}")
-        output.line(output.dim(f"config:           {_config_line(loaded)}"))
+        output.line(output.dim(f"config:           {target.config_line}"))
     for message in warnings:
         output.warning(message)
+    if exit_code and report.maintenance:
+        return EXIT_STATUS_ON
+    return EXIT_OK
 
 
-def _switch(
-    ctx: typer.Context,
-    value: bool,
-    options: CliOptions,
-    json_output: bool,
-) -> None:
-    loaded = load_config(_options(ctx, options))
-    state_backend = open_backend(loaded.settings)
-    with collected_library_warnings() as warnings:
-        result = switch_state(state_backend, value)
+def _refuse_when_overridden(target: Target, value: bool) -> None:
+    """``on``/``off`` that the app's hard switch would override: refused before anything is written."""
+    if target.hard_switch is None or target.hard_switch == value:
+        return
+    stays = "in" if target.hard_switch else "out of"
+    raise CliError(
+        f"{target.hard_switch_source} overrides the backend: the app stays {stays} maintenance whatever "
+        f"the backend says, so '{'on' if value else 'off'}' would change nothing; nothing was written "
+        "(remove that setting first)",
+        EXIT_HARD_SWITCH,
+    )
+
+
+def _switch(ctx: typer.Context, value: bool, options: CliOptions, json_output: bool) -> None:
+    target = load_target(_options(ctx, options))
     output = Output()
-    if json_output:
+    _warn_notes(output, target)
+    _refuse_when_overridden(target, value)
+    with collected_library_warnings() as warnings:
+        result = switch_state(target.backend, value)
+    if _json(ctx, json_output):
         output.json(result.as_json())
     else:
         output.line(_switch_line(output, result))
-    for message in [*warnings, *_still_overridden(loaded, value)]:
+    for message in [*warnings, *_window_notes(target, value)]:
         output.warning(message)
 
 
@@ -238,23 +312,14 @@ def _switch_line(output: Output, result: SwitchResult) -> str:
     return f"maintenance mode: {before} -> {after} ({result.backend})"
 
 
-def _still_overridden(loaded: LoadedConfig, value: bool) -> list[str]:
-    """Why the app may not follow the switch: a hard ``enabled`` setting or an active window."""
-    notes = []
-    enabled = loaded.settings.enabled
-    if enabled is not None and enabled != value:
-        source = loaded.sources.get("enabled", "the settings")
-        notes.append(
-            f"the setting enabled = {str(enabled).lower()} (from {source}) overrides the backend: "
-            f"the app stays {'in' if enabled else 'out of'} maintenance until that setting is removed"
-        )
-    active = window_schedule(loaded.settings).active()
-    if not value and enabled is None and active is not None:
-        notes.append(
-            f"a scheduled window is active until {active.end.isoformat()}: "
-            "the app stays in maintenance until then"
-        )
-    return notes
+def _window_notes(target: Target, value: bool) -> list[str]:
+    """An active window keeps the app in maintenance after ``off`` (until the window ends)."""
+    active = window_schedule(target.settings).active()
+    if value or target.hard_switch is not None or active is None:
+        return []
+    return [
+        f"a scheduled window is active until {active.end.isoformat()}: the app stays in maintenance until then"
+    ]
 
 
 @app.command()
@@ -264,10 +329,14 @@ def on(
     backend: BackendOption = None,
     var_name: VarNameOption = None,
     file_path: FilePathOption = None,
+    app_spec: AppOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Switch maintenance mode on through a writable backend (file, redis)."""
-    _switch(ctx, True, CliOptions(config, backend, var_name, file_path), json_output)
+    """Switch maintenance mode on through a writable backend (file, redis).
+
+    Exit 4, writing nothing, when the app's hard switch (enabled = false) would keep it out of maintenance.
+    """
+    _switch(ctx, True, CliOptions(config, backend, var_name, file_path, app_spec), json_output)
 
 
 @app.command()
@@ -277,10 +346,14 @@ def off(
     backend: BackendOption = None,
     var_name: VarNameOption = None,
     file_path: FilePathOption = None,
+    app_spec: AppOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Switch maintenance mode off through a writable backend (file, redis)."""
-    _switch(ctx, False, CliOptions(config, backend, var_name, file_path), json_output)
+    """Switch maintenance mode off through a writable backend (file, redis).
+
+    Exit 4, writing nothing, when the app's hard switch (enabled = true) would keep it in maintenance.
+    """
+    _switch(ctx, False, CliOptions(config, backend, var_name, file_path, app_spec), json_output)
 
 
 @app.command()
@@ -290,28 +363,31 @@ def check(
     backend: BackendOption = None,
     var_name: VarNameOption = None,
     file_path: FilePathOption = None,
+    app_spec: AppOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Validate the settings (config file and environment together) and print each value with its source.
 
     Exit 0 when valid, 1 with the problem otherwise. Secrets are never printed.
     """
-    loaded = load_config(_options(ctx, CliOptions(config, backend, var_name, file_path)))
-    state_backend = open_backend(loaded.settings)
-    backend_name = state_backend.describe()
-    release_unused(state_backend)
-    rows = setting_rows(loaded.settings, loaded.sources, backend_name)
+    target = load_target(_options(ctx, CliOptions(config, backend, var_name, file_path, app_spec)))
     output = Output()
-    if json_output:
-        output.json(
-            {
-                "ok": True,
-                "config": str(loaded.config_file) if loaded.config_file is not None else None,
-                "settings": {row.key: {"value": row.value, "source": row.source} for row in rows},
-            }
-        )
+    _warn_notes(output, target)
+    backend_name = target.backend.describe()
+    release_unused(target.backend)
+    rows = setting_rows(target.settings, target.sources, backend_name)
+    if _json(ctx, json_output):
+        data: dict[str, Any] = {
+            "ok": True,
+            "config": str(target.config_file) if target.config_file is not None else None,
+            "settings": {row.key: {"value": row.value, "source": row.source} for row in rows},
+        }
+        if target.app is not None:
+            data["app"] = target.app
+        output.json(data)
         return
-    output.line(f"{output.good('configuration OK')}: config file {_config_line(loaded)}")
+    where = target.config_line if target.app is not None else f"config file {target.config_line}"
+    output.line(f"{output.good('configuration OK')}: {where}")
     width = max(len(row.key) for row in rows)
     for row in rows:
         shown = "(not set)" if row.value is None else _plain(row.value)

@@ -1,39 +1,40 @@
-"""From command-line options to the same settings and backend the app would use.
+"""From command-line options to the same settings, backend and hard switch the app uses.
 
-The config file is ``--config``, else the file named by ``FASTAPI_MAINTENANCE_CONFIG``,
-else ``./maintenance.toml`` when it exists, else none (environment and defaults only).
-The original CLI's backend flags (``--backend``, ``--var-name``, ``--file-path``) become
-a ``backend`` override, which wins over the environment and the file.
+Either ``--app module:attribute`` (the app's own middleware, see ``app_loader``), or the settings
+loaded by the library's one discovery rule (``settings.discovery``): ``--config``, else the file
+named by ``FASTAPI_MAINTENANCE_CONFIG``, else ``maintenance.toml``/``.yaml``/``.yml`` in the working
+directory, else none. The original CLI's backend flags (``--backend``, ``--var-name``,
+``--file-path``) become a ``backend`` override, which wins over the environment and the file.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..backends.base import BaseStateBackend
 from ..backends.factory import build_backend
 from ..errors import MaintenanceConfigError
 from ..settings import CONFIG_ENV_VAR, MaintenanceSettings, load_settings_with_sources
+from ..settings.discovery import ConfigChoice, ConfigOrigin, choose_config_file
+from .app_loader import load_app_middleware
 from .errors import EXIT_CONFIG_ERROR, EXIT_USAGE, CliError
 
 __all__ = [
     "COMMAND_LINE_LABEL",
-    "DEFAULT_CONFIG_NAME",
     "CliOptions",
-    "LoadedConfig",
+    "Target",
     "backend_override",
-    "load_config",
-    "open_backend",
+    "load_target",
     "release_unused",
 ]
 
-DEFAULT_CONFIG_NAME = "maintenance.toml"
 _KEYWORD_LABEL = "keyword argument"
 COMMAND_LINE_LABEL = "command line (--backend/--var-name/--file-path)"
+#: ``--backend`` values of the original (0.0.5) command.
+ORIGINAL_BACKENDS = ("env", "file")
 
 
 @dataclass(frozen=True)
@@ -44,91 +45,90 @@ class CliOptions:
     backend: Optional[str] = None
     var_name: Optional[str] = None
     file_path: Optional[Path] = None
+    app: Optional[str] = None
 
     def overlaid(self, other: CliOptions) -> CliOptions:
         """These options with every option ``other`` sets taking its place (the command's win)."""
         given = {name: value for name, value in vars(other).items() if value is not None}
         return replace(self, **given)
 
+    @property
+    def original_backend_form(self) -> bool:
+        """``--backend env`` or ``--backend file``: the original command's invocation."""
+        return self.backend is not None and self.backend.strip().lower() in ORIGINAL_BACKENDS
+
 
 @dataclass(frozen=True)
-class LoadedConfig:
-    """Validated settings, where each value came from, and which config file was read (if any)."""
+class Target:
+    """What a command acts on: the settings, the backend and the hard switch the app itself uses."""
 
     settings: MaintenanceSettings
+    backend: BaseStateBackend
+    #: ``enabled`` as the app applies it (the middleware's ``enable_maintenance`` wins over the setting).
+    hard_switch: Optional[bool]
+    hard_switch_source: str
+    #: Key -> where its value came from (``check``).
     sources: Dict[str, str]
     config_file: Optional[Path]
-    config_origin: str
+    #: For the ``config:`` line: the file and why it was read, or the app that was imported.
+    config_line: str
+    app: Optional[str] = None
+    #: Warnings about the options themselves (flags the original command ignored, ignored here too).
+    notes: List[str] = field(default_factory=list)
 
 
-def _config_choice(options: CliOptions) -> Tuple[Optional[Path], str]:
-    """(the file to pass to the settings loader, a label saying why it was chosen)."""
-    if options.config is not None:
-        return options.config, "--config"
-    named = os.environ.get(CONFIG_ENV_VAR, "").strip()
-    if named:
-        return None, CONFIG_ENV_VAR  # the loader reads it and names the variable in its errors
-    default = Path(DEFAULT_CONFIG_NAME)
-    if default.is_file():
-        return default, f"./{DEFAULT_CONFIG_NAME}"
-    return None, ""
+def backend_override(options: CliOptions) -> Tuple[Optional[Any], List[str]]:
+    """The ``backend`` setting the flags ask for (None: nothing), and warnings about flags left unused.
 
-
-def backend_override(options: CliOptions) -> Optional[Any]:
-    """The ``backend`` setting the flags ask for, or None when they ask for nothing."""
-    kind = options.backend.strip() if options.backend is not None else None
-    var_name, file_path = options.var_name, options.file_path
+    Follows the original command: an empty ``--backend`` or ``--var-name`` means the default, and
+    with ``--backend env|file`` the other backend's flag is ignored (with a warning here).
+    """
+    kind = options.backend.strip() if options.backend is not None and options.backend.strip() else None
+    var_name = options.var_name if options.var_name else None
+    file_path = options.file_path
     if kind is None:
         if var_name is not None and file_path is not None:
             raise CliError(
-                "--var-name (env backend) and --file-path (file backend) exclude each other; give one",
+                "--var-name (env backend) and --file-path (file backend) exclude each other; give one, "
+                "or say which backend with --backend env|file",
                 EXIT_USAGE,
             )
         if file_path is not None:
-            return {"type": "file", "path": str(file_path)}
+            return {"type": "file", "path": str(file_path)}, []
         if var_name is not None:
-            return {"type": "env", "var_name": var_name}
-        return None
+            return {"type": "env", "var_name": var_name}, []
+        return None, []
     if kind.lower() == "file":
         if file_path is None:
-            raise CliError("--backend file needs --file-path PATH (the state file)", EXIT_USAGE)
-        if var_name is not None:
-            raise CliError("--var-name belongs to the env backend, not to --backend file", EXIT_USAGE)
-        return {"type": "file", "path": str(file_path)}
+            raise CliError("--backend file needs --file-path PATH (the state file)", EXIT_CONFIG_ERROR)
+        notes = (
+            ["--var-name belongs to the env backend and is ignored with --backend file"] if var_name else []
+        )
+        return {"type": "file", "path": str(file_path)}, notes
     if kind.lower() == "env":
-        if file_path is not None:
-            raise CliError("--file-path belongs to the file backend, not to --backend env", EXIT_USAGE)
-        return {"type": "env"} if var_name is None else {"type": "env", "var_name": var_name}
+        notes = (
+            ["--file-path belongs to the file backend and is ignored with --backend env"] if file_path else []
+        )
+        return ({"type": "env"} if var_name is None else {"type": "env", "var_name": var_name}), notes
     if var_name is not None or file_path is not None:
         raise CliError(
             "--var-name and --file-path go with --backend env and --backend file only; "
             "other backends are given whole, e.g. --backend redis://host:6379/0",
             EXIT_USAGE,
         )
-    return kind  # any backend string the settings accept: env:VAR, file:///path, redis://..., memory
+    return kind, []  # any backend string the settings accept: env:VAR, file:///path, redis://..., memory
 
 
 def _relabel(text: str) -> str:
     return text.replace(f"(from {_KEYWORD_LABEL})", "(from the command line)")
 
 
-def load_config(options: CliOptions) -> LoadedConfig:
-    """Load and validate the settings as the app would, plus the command-line backend flags."""
-    config_file, origin = _config_choice(options)
-    overrides: Dict[str, Any] = {}
-    backend = backend_override(options)
-    if backend is not None:
-        overrides["backend"] = backend
-    try:
-        settings, sources = load_settings_with_sources(config_file, **overrides)
-    except MaintenanceConfigError as exc:
-        raise CliError(_relabel(str(exc)), EXIT_CONFIG_ERROR) from None
-    labels = {key: COMMAND_LINE_LABEL if label == _KEYWORD_LABEL else label for key, label in sources.items()}
-    if config_file is None and origin == CONFIG_ENV_VAR:
-        config_file = Path(os.environ[CONFIG_ENV_VAR].strip())
-    if config_file is not None and not config_file.is_absolute():
-        config_file = Path.cwd() / config_file
-    return LoadedConfig(settings, labels, config_file, origin)
+def _config_label(choice: ConfigChoice) -> str:
+    if choice.origin == ConfigOrigin.PASSED:
+        return "--config"
+    if choice.origin == ConfigOrigin.ENV_VAR:
+        return CONFIG_ENV_VAR
+    return choice.given_as
 
 
 def open_backend(settings: MaintenanceSettings) -> BaseStateBackend:
@@ -137,6 +137,83 @@ def open_backend(settings: MaintenanceSettings) -> BaseStateBackend:
         return build_backend(settings.backend)
     except ValueError as exc:  # MaintenanceConfigError included: a missing extra, a bad Redis URL
         raise CliError(str(exc), EXIT_CONFIG_ERROR) from None
+
+
+def _from_settings(options: CliOptions) -> Target:
+    """Load and validate the settings as the app would, plus the command-line backend flags."""
+    overrides: Dict[str, Any] = {}
+    backend, notes = backend_override(options)
+    if backend is not None:
+        overrides["backend"] = backend
+    try:
+        choice = choose_config_file(options.config)
+        settings, sources = load_settings_with_sources(options.config, **overrides)
+    except MaintenanceConfigError as exc:
+        raise CliError(_relabel(str(exc)), EXIT_CONFIG_ERROR) from None
+    labels = {key: COMMAND_LINE_LABEL if label == _KEYWORD_LABEL else label for key, label in sources.items()}
+    if choice.path is None:
+        line = "none (environment variables and defaults only)"
+    else:
+        line = f"{choice.path} (from {_config_label(choice)})"
+    return Target(
+        settings=settings,
+        backend=open_backend(settings),
+        hard_switch=settings.enabled,
+        hard_switch_source=f"the setting enabled = {str(settings.enabled).lower()} "
+        f"(from {labels.get('enabled', 'the settings')})",
+        sources=labels,
+        config_file=choice.path,
+        config_line=line,
+        notes=notes,
+    )
+
+
+def _from_app(options: CliOptions, spec: str) -> Target:
+    given = [
+        flag
+        for flag, value in (
+            ("--config", options.config),
+            ("--backend", options.backend),
+            ("--var-name", options.var_name),
+            ("--file-path", options.file_path),
+        )
+        if value is not None
+    ]
+    if given:
+        raise CliError(
+            f"--app takes the settings and the backend from the app itself; {', '.join(given)} "
+            "cannot be combined with it",
+            EXIT_USAGE,
+        )
+    loaded = load_app_middleware(spec)
+    middleware = loaded.middleware
+    label = f"the app {spec}"
+    hard_switch = middleware.plan.hard_switch
+    return Target(
+        settings=middleware.settings,
+        backend=middleware.backend,
+        hard_switch=hard_switch,
+        hard_switch_source=f"the app's hard switch (enabled = {str(hard_switch).lower()} in {spec})",
+        sources={key: label for key in _setting_keys(middleware.settings)},
+        config_file=None,
+        config_line=f"the {type(middleware).__name__} of the app {spec}",
+        app=spec,
+    )
+
+
+def _setting_keys(settings: MaintenanceSettings) -> List[str]:
+    """The keys ``check`` lists, in the order a load reports them (tables expanded)."""
+    from ..settings.explain import value_sources
+    from ..settings.sources import LoadContext
+
+    return list(value_sources(settings, LoadContext(config_file=None)))
+
+
+def load_target(options: CliOptions) -> Target:
+    """The app's own middleware with ``--app``; else the settings the discovery rule finds."""
+    if options.app is not None:
+        return _from_app(options, options.app)
+    return _from_settings(options)
 
 
 def release_unused(backend: BaseStateBackend) -> None:

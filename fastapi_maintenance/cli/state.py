@@ -131,9 +131,12 @@ class StatusReport:
 
 
 def read_status(
-    settings: MaintenanceSettings, backend: BaseStateBackend, now: Optional[datetime] = None
+    settings: MaintenanceSettings,
+    backend: BaseStateBackend,
+    hard_switch: Optional[bool],
+    now: Optional[datetime] = None,
 ) -> StatusReport:
-    """Read the backend once; combine it with ``enabled`` and the windows the way the app does."""
+    """Read the backend once; combine it with the hard switch and the windows the way the app does."""
     _refuse_in_process_backend(backend)
     try:
         backend_state = bool(_run(backend, backend.get_value))
@@ -145,13 +148,13 @@ def read_status(
     moment = now if now is not None else datetime.now(timezone.utc)
     schedule = window_schedule(settings)
     active = schedule.active(moment)
-    decision = global_state(None, settings.enabled, backend_state, active is not None)
+    decision = global_state(None, hard_switch, backend_state, active is not None)
     return StatusReport(
         maintenance=decision.maintenance,
         reason=_REASON_NAMES.get(decision.reason, "backend") if decision.reason is not None else "backend",
         backend=backend.describe(),
         backend_state=backend_state,
-        enabled=settings.enabled,
+        enabled=hard_switch,
         active_window=active,
         next_window=schedule.next(moment),
         window_line=schedule.describe(moment),

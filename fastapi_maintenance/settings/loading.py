@@ -13,9 +13,10 @@ __all__ = ["load_settings", "load_settings_with_sources"]
 def load_settings(config_file: Optional[PathArg] = None, **overrides: Any) -> MaintenanceSettings:
     """Load and validate settings now; raise ``MaintenanceConfigError`` for any problem.
 
-    ``config_file`` is a TOML or YAML file (by suffix); when None, the file named by
-    ``FASTAPI_MAINTENANCE_CONFIG`` is read, if that variable is set. ``overrides`` are
-    settings keys and win over the environment, the file and the defaults.
+    ``config_file`` is a TOML or YAML file (by suffix); when None, the file is found by the
+    rule in ``settings.discovery`` (``FASTAPI_MAINTENANCE_CONFIG``, else ``maintenance.toml``
+    or ``.yaml`` in the working directory). ``overrides`` are settings keys and win over the
+    environment, the file and the defaults.
     """
     return MaintenanceSettings(_config_file=config_file, **overrides)
 

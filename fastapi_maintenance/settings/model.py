@@ -134,7 +134,7 @@ class MaintenanceSettings(BaseSettings):
     """All settings, from (highest first) keyword arguments, ``FASTAPI_MAINTENANCE_*`` variables,
     one TOML/YAML config file, defaults.
 
-    ``MaintenanceSettings(**keys)`` reads the file named by ``FASTAPI_MAINTENANCE_CONFIG`` (if any);
+    ``MaintenanceSettings(**keys)`` reads the config file found by ``settings.discovery`` (if any);
     ``MaintenanceSettings(_config_file=path, **keys)`` reads ``path``. Every problem raises
     ``MaintenanceConfigError``.
     """

@@ -26,6 +26,7 @@ from ..access.admin_tokens import TOKEN_ENV_VAR
 from ..backends.env import DEFAULT_ENV_VAR
 from ..errors import MaintenanceConfigError
 from .backend import backend_from_string, redact_url_credentials
+from .discovery import CONFIG_ENV_VAR, choose_config_file
 from .files import parse_toml, parse_yaml, parser_for, read_text
 
 __all__ = [
@@ -48,7 +49,6 @@ PathArg = Union[str, "os.PathLike[str]"]
 Loc = Tuple[Union[str, int], ...]
 
 ENV_PREFIX = "FASTAPI_MAINTENANCE_"
-CONFIG_ENV_VAR = "FASTAPI_MAINTENANCE_CONFIG"
 #: Variables with the settings prefix that are not settings keys: the env backend's default state
 #: variable, the config file's path and the command line's admin token.
 RESERVED_ENV_VARS = frozenset({DEFAULT_ENV_VAR, CONFIG_ENV_VAR, TOKEN_ENV_VAR})
@@ -100,18 +100,10 @@ class LoadContext:
 
     @classmethod
     def start(cls, config_file: Optional[PathArg], kwargs: Dict[str, Any]) -> LoadContext:
-        origin = ""
-        if config_file is None:
-            named = os.environ.get(CONFIG_ENV_VAR, "").strip()
-            if named:
-                config_file, origin = named, f"named by {CONFIG_ENV_VAR}"
-        path: Optional[Path] = None
-        if config_file is not None:
-            path = Path(os.fspath(config_file))
-            if not path.is_absolute():
-                path = Path.cwd() / path
-            parser_for(path)  # fail early on an unsupported suffix
-        context = cls(config_file=path, config_origin=origin)
+        choice = choose_config_file(config_file)
+        if choice.path is not None:
+            parser_for(choice.path)  # fail early on an unsupported suffix
+        context = cls(config_file=choice.path, config_origin=choice.describe_origin())
         context.layers.append(Layer(KEYWORD_LABEL, dict(kwargs)))
         return context
 

@@ -15,6 +15,7 @@ from fastapi_maintenance.backends.file import LocalFileBackend
 from fastapi_maintenance.cli.errors import (
     EXIT_BACKEND_UNAVAILABLE,
     EXIT_CONFIG_ERROR,
+    EXIT_HARD_SWITCH,
     EXIT_OK,
     EXIT_USAGE,
 )
@@ -363,14 +364,26 @@ def test_on_off_memory_backend_is_refused_with_exit_2(run_cli: RunCli, tmp_path:
     assert "memory backend keeps the state inside the app's own process" in ran.error_line()
 
 
-def test_on_warns_when_the_enabled_setting_overrides_the_backend(run_cli: RunCli, tmp_path: Path) -> None:
+def test_on_against_the_enabled_setting_is_refused_with_exit_4(run_cli: RunCli, tmp_path: Path) -> None:
     state = tmp_path / "state"
     ran = run_cli("on", "--file-path", str(state), env={"FASTAPI_MAINTENANCE_ENABLED": "false"})
-    assert ran.exit_code == EXIT_OK
-    assert read_with_library(state) is True
-    assert ran.stderr.startswith("warning: the setting enabled = false")
-    assert "FASTAPI_MAINTENANCE_ENABLED" in ran.stderr
-    assert "stays out of maintenance" in ran.stderr
+    assert ran.exit_code == EXIT_HARD_SWITCH
+    line = ran.error_line()
+    assert "the setting enabled = false" in line
+    assert "FASTAPI_MAINTENANCE_ENABLED" in line
+    assert "stays out of maintenance" in line
+    assert not state.exists(), "nothing is written"
+
+
+def test_off_against_enabled_true_is_refused_and_on_with_it_is_fine(run_cli: RunCli, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.write_text("1")
+    env = {"FASTAPI_MAINTENANCE_ENABLED": "true"}
+    off = run_cli("off", "--file-path", str(state), env=env)
+    assert off.exit_code == EXIT_HARD_SWITCH
+    assert "stays in maintenance" in off.error_line()
+    assert state.read_text() == "1"
+    assert run_cli("on", "--file-path", str(state), env=env).exit_code == EXIT_OK
 
 
 def test_off_warns_while_a_window_is_active(run_cli: RunCli, tmp_path: Path) -> None:
@@ -491,13 +504,7 @@ def test_check_yaml_config(run_cli: RunCli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("--backend", "file"), "--backend file needs --file-path"),
         (("--var-name", "X", "--file-path", "s"), "exclude each other"),
-        (("--backend", "env", "--file-path", "s"), "--file-path belongs to the file backend"),
-        (
-            ("--backend", "file", "--file-path", "s", "--var-name", "X"),
-            "--var-name belongs to the env backend",
-        ),
         (("--backend", "redis://localhost/0", "--file-path", "s"), "--backend redis://host:6379/0"),
     ],
 )

@@ -189,7 +189,7 @@ async def test_windows_switch_maintenance_on_and_count_down() -> None:
         now[0] = start.timestamp()
         at_start = await http.get("/orders")
         assert at_start.status_code == 503
-        assert at_start.json() == {"detail": "Database upgrade"}
+        assert at_start.json() == {"detail": "Database upgrade", "until": "2031-01-01T23:30:00+00:00"}
         assert at_start.headers["retry-after"] == "7200"
         now[0] = start.timestamp() + 1
         assert (await http.get("/orders")).headers["retry-after"] == "7199"

@@ -7,12 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 
-from fastapi_maintenance import MaintenanceModeMiddleware
 from fastapi_maintenance.settings.schema import schema_text
 from tests.docs.markdown_blocks import Block, doc_block
-from tests.docs.runner import client, write_block
+from tests.docs.runner import client, run_python, write_block
 from tests.docs.shell import ShellResult, run_block
 
 PAGE = "docs/cli.md"
@@ -44,22 +42,38 @@ def test_install_line(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.anyio
 async def test_the_tour(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = FastAPI()
-    app.add_middleware(MaintenanceModeMiddleware.from_config(configured / "maintenance.toml"))
-
-    @app.get("/orders")
-    async def orders() -> list[int]:
-        return []
+    app = run_python(PAGE, "tour-app")["app"]  # finds ./maintenance.toml, as the command does
 
     result = _run(PAGE, "tour", configured, monkeypatch)
     output = "".join(run.stdout for run in result.cli_runs)
     assert output == _shown(PAGE, "tour-output", configured)
     assert (configured / "maintenance.flag").read_text() == "0"
-    # The app reading the same file follows the command.
+    # The app reading the same file follows the command (through uvicorn: tests/cli/test_cli_app_agreement.py).
     on_only = dataclasses.replace(doc_block(PAGE, "tour"), code="fastapi-maintenance on\n")
     run_block(on_only, configured, monkeypatch)
     async with client(app) as http:
-        assert (await http.get("/orders")).status_code == 503
+        assert (await http.get("/")).status_code == 503
+
+
+def test_status_exit_code(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _run(PAGE, "exit-code", configured, monkeypatch)
+    assert [run.exit_code for run in result.cli_runs] == [0, 10, 0, 0]
+
+
+def test_the_app_option(configured: Path, example_modules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tour's app with a backend built in code, which only --app can see.
+    main = doc_block(PAGE, "tour-app").code.replace(
+        "app.add_middleware(MaintenanceModeMiddleware)",
+        'app.add_middleware(MaintenanceModeMiddleware, backend=LocalFileBackend("code.flag"))',
+    )
+    imports = "from fastapi_maintenance.backends import LocalFileBackend\n"
+    (example_modules / "main.py").write_text(imports + main, encoding="utf-8")
+    result = _run(PAGE, "app-option", configured, monkeypatch)
+    status, on = result.cli_runs
+    assert f"backend:          file://{configured / 'code.flag'} -> off" in status.stdout
+    assert "the MaintenanceModeMiddleware of the app main:app" in status.stdout
+    assert on.exit_code == 0
+    assert (configured / "code.flag").read_text() == "1"
 
 
 def test_status_json(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,6 +149,8 @@ def test_the_exit_status_table_matches_the_cli() -> None:
         assert f"| {code} |" in text
     assert f"| {errors.EXIT_BACKEND_UNAVAILABLE} | the backend could not be reached" in text
     assert f"| {errors.EXIT_INTERRUPTED} | interrupted" in text
+    assert f"| {errors.EXIT_HARD_SWITCH} | `on`/`off` refused" in text
+    assert f"| {errors.EXIT_STATUS_ON} | `status --exit-code` only" in text
 
 
 def test_an_unreachable_backend_is_status_3(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -222,6 +222,7 @@ def test_error_messages_are_the_real_ones(sandbox: Path, monkeypatch: pytest.Mon
     _check_error(PAGE, "error-unknown-key", 'exempt_pathz = ["/health"]\n', sandbox)
     _check_error(PAGE, "error-value", "[response]\nstatus_code = 200\n", sandbox)
     _check_error(PAGE, "error-syntax", "retry_after = 60\nread_only = yes\n", sandbox)
+    (sandbox / "maintenance.toml").unlink()  # else load_settings() would find it in the working directory
     monkeypatch.setenv("FASTAPI_MAINTENANCE_RETRY_AFTER", "soon")
     with pytest.raises(MaintenanceConfigError) as error:
         load_settings()

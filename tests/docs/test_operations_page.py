@@ -65,6 +65,7 @@ async def test_fault_policies(sandbox: Path, caplog: pytest.LogCaptureFixture) -
                 await http.get("/orders")
         assert len([r for r in caplog.records if "failed" in r.getMessage()]) == 1, "once per outage"
         assert len([r for r in caplog.records if "recovered" in r.getMessage()]) == 1
+    path.unlink()  # the plain middleware below would find ./maintenance.toml in the working directory
     never_read = FastAPI()
     broken = FlakyBackend(True)
     broken.broken = True
@@ -132,7 +133,10 @@ async def test_windows(sandbox: Path) -> None:
         now[0] = _at("2031-06-01T01:00:00+00:00")
         at_start = await http.get("/orders")
         assert at_start.status_code == 503, "start is included"
-        assert at_start.json() == {"detail": "Database upgrade until 03:00 UTC"}
+        assert at_start.json() == {
+            "detail": "Database upgrade until 03:00 UTC",
+            "until": "2031-06-01T03:00:00+00:00",
+        }
         assert at_start.headers["retry-after"] == "7200"
         assert (await off_http.get("/orders")).status_code == 200, "enabled = false wins"
         async with maintenance_mode_off(backend):
@@ -142,7 +146,10 @@ async def test_windows(sandbox: Path) -> None:
         now[0] = _at("2031-06-16T00:00:00-04:00")
         second = await http.get("/orders")
         assert second.status_code == 503
-        assert second.json() == {"detail": "Service temporarily unavailable due to maintenance"}
+        assert second.json() == {
+            "detail": "Service temporarily unavailable due to maintenance",
+            "until": "2031-06-16T04:30:00+00:00",
+        }
         assert second.headers["retry-after"] == "1800"
         await backend.set_value(True)
         assert (await http.get("/orders")).headers["retry-after"] == "3600", "backend on: no countdown"
