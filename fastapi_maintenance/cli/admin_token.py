@@ -6,8 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, List
 
-from ..access.admin_tokens import hash_admin_token, new_admin_token, validate_token_name
-from ..admin.client import TOKEN_ENV_VAR
+from ..access.admin_tokens import TOKEN_ENV_VAR, hash_admin_token, new_admin_token, validate_token_name
 from .errors import EXIT_USAGE, CliError
 
 __all__ = ["NewAdminToken", "create_admin_token"]

@@ -18,8 +18,10 @@ from typer.core import TyperGroup
 from typing_extensions import Annotated
 
 from .. import __version__
+from ..access.admin_tokens import TOKEN_ENV_VAR
 from ..plan import window_schedule
 from ..settings.schema import schema_text
+from .admin_token import create_admin_token
 from .config import CliOptions, Target, load_target, release_unused
 from .errors import (
     EXIT_BACKEND_UNAVAILABLE,
@@ -162,6 +164,16 @@ AppOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+UrlOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--url",
+        metavar="URL",
+        help=f"Drive the admin API of a running app (https://app.example/_maintenance) instead of a backend; "
+        f"the token comes from ${TOKEN_ENV_VAR}. Not combined with --config, --app or the backend options.",
+        show_default=False,
+    ),
+]
 
 
 def _show_version(value: bool) -> None:
@@ -186,13 +198,14 @@ def _global_options(
     var_name: VarNameOption = None,
     file_path: FilePathOption = None,
     app_spec: AppOption = None,
+    url: UrlOption = None,
     json_output: JsonOption = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
-    ctx.obj = _Shared(CliOptions(config, backend, var_name, file_path, app_spec), json_output)
+    ctx.obj = _Shared(CliOptions(config, backend, var_name, file_path, app_spec, url), json_output)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 
@@ -403,3 +416,21 @@ def _plain(value: Any) -> str:
 def schema() -> None:
     """Print the JSON Schema of the config file (schemas/maintenance.schema.json is this output)."""
     Output().raw(schema_text())
+
+
+@app.command("admin-token")
+def admin_token(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(help="Who will use the token (letters, digits, '-', '_'), e.g. deploy-bot.")
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """Print a new admin API token for NAME, once, and the settings lines that allow it (its hash only)."""
+    created = create_admin_token(name)
+    output = Output()
+    if _json(ctx, json_output):
+        output.json(created.as_json())
+        return
+    for line in created.text_lines():
+        output.line(line)

@@ -46,6 +46,8 @@ class CliOptions:
     var_name: Optional[str] = None
     file_path: Optional[Path] = None
     app: Optional[str] = None
+    #: The admin API of a running app (``--url``), instead of settings and a backend of our own.
+    url: Optional[str] = None
 
     def overlaid(self, other: CliOptions) -> CliOptions:
         """These options with every option ``other`` sets taking its place (the command's win)."""
@@ -210,7 +212,12 @@ def _setting_keys(settings: MaintenanceSettings) -> List[str]:
 
 
 def load_target(options: CliOptions) -> Target:
-    """The app's own middleware with ``--app``; else the settings the discovery rule finds."""
+    """The app's admin API with ``--url``; the app's own middleware with ``--app``; else the settings
+    the discovery rule finds."""
+    if options.url is not None:
+        from .remote import remote_target
+
+        return remote_target(options)
     if options.app is not None:
         return _from_app(options, options.app)
     return _from_settings(options)

@@ -12,14 +12,33 @@ import os
 
 from ..admin.client import TOKEN_ENV_VAR, AdminApiBackend
 from ..settings import MaintenanceSettings
-from .config import Target
+from .config import CliOptions, Target
 from .errors import EXIT_USAGE, CliError
 
 __all__ = ["remote_target"]
 
 
-def remote_target(url: str) -> Target:
-    """The admin API at ``url`` as the command's target, with the token from the environment."""
+def remote_target(options: CliOptions) -> Target:
+    """The admin API at ``--url`` as the command's target, with the token from the environment."""
+    url = options.url
+    assert url is not None
+    given = [
+        flag
+        for flag, value in (
+            ("--config", options.config),
+            ("--backend", options.backend),
+            ("--var-name", options.var_name),
+            ("--file-path", options.file_path),
+            ("--app", options.app),
+        )
+        if value is not None
+    ]
+    if given:
+        raise CliError(
+            f"--url drives the app's admin API, which uses the app's own settings and backend; "
+            f"{', '.join(given)} cannot be combined with it",
+            EXIT_USAGE,
+        )
     token = os.environ.get(TOKEN_ENV_VAR, "")
     if not token.strip():
         raise CliError(
