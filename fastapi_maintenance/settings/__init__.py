@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .admin import AdminSettings
 from .backend import (
     BackendConfig,
     EnvBackendConfig,
@@ -16,6 +17,7 @@ from .sources import CONFIG_ENV_VAR, ENV_PREFIX, RESERVED_ENV_VARS
 from .values import RetryAfter, format_retry_after
 
 __all__ = [
+    "AdminSettings",
     "CONFIG_ENV_VAR",
     "ENV_PREFIX",
     "RESERVED_ENV_VARS",

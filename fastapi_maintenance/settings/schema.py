@@ -21,6 +21,8 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _BACKEND_STRING = r"^(env(:[A-Za-z_][A-Za-z0-9_]*)?|memory|file:(//(localhost)?)?/.+|rediss?://.+)$"
 _HTTP_TOKEN = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_TOKEN_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+_TOKEN_HASH = r"^sha256:[0-9a-f]{64}$"
 _DEF_NAMES = {
     "env": "EnvBackendConfig",
     "file": "FileBackendConfig",
@@ -61,6 +63,12 @@ def config_json_schema() -> Dict[str, Any]:
     defs["RedisBackendConfig"]["properties"]["url"]["pattern"] = r"^rediss?://"
     for name in ("param", "header", "cookie"):
         defs["BypassSettings"]["properties"][name]["pattern"] = _HTTP_TOKEN
+    tokens = defs["AdminSettings"]["properties"]["tokens"]
+    tokens.pop("additionalProperties", None)
+    tokens["patternProperties"] = {
+        _TOKEN_NAME: {"type": "string", "pattern": _TOKEN_HASH, "description": "sha256: and 64 hex digits."}
+    }
+    tokens["additionalProperties"] = False
 
     backend = properties["backend"]
     tables = {key: backend.pop(key) for key in ("oneOf", "discriminator") if key in backend}

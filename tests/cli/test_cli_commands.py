@@ -404,7 +404,7 @@ def test_check_without_a_config_file_lists_every_key_as_default(run_cli: RunCli)
     assert ran.exit_code == EXIT_OK
     assert ran.stdout.startswith("configuration OK: config file none")
     _, sources = load_settings_with_sources()
-    keys = {key.split(".")[0] if key.startswith("bypass.") else key for key in sources}
+    keys = {key.split(".")[0] if key.startswith(("bypass.", "admin.")) else key for key in sources}
     for key in keys:
         assert f"  {key} " in ran.stdout, key
     assert "[environment variable" not in ran.stdout

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from fastapi_maintenance.settings import (
     ENV_PREFIX,
+    AdminSettings,
     BypassSettings,
     MaintenanceSettings,
     ResponseSettings,
@@ -171,6 +172,15 @@ def render() -> str:
         defs,
         BypassSettings,
         lambda name: env_name("bypass", name),
+    )
+    lines += _section(
+        "`admin`",
+        "Absent by default. The tokens that `admin_router()` accepts, by name; see "
+        "[the admin API](../admin.md#tokens).",
+        defs["AdminSettings"],
+        defs,
+        AdminSettings,
+        lambda name: env_name("admin", name),
     )
     lines += _section(
         "`windows` entries",
