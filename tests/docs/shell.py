@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from fastapi_maintenance import load_settings
-from fastapi_maintenance.admin.client import TOKEN_ENV_VAR as ADMIN_TOKEN_VAR
+from fastapi_maintenance.access.admin_tokens import TOKEN_ENV_VAR as ADMIN_TOKEN_VAR
 from fastapi_maintenance.backends._parse import parse_state
 from fastapi_maintenance.settings import CONFIG_ENV_VAR, ENV_PREFIX, MaintenanceSettings
 from fastapi_maintenance.settings.files import parse_toml
