@@ -40,7 +40,7 @@ def test_install_lines(block_id: str, sandbox: Path, monkeypatch: pytest.MonkeyP
 
 def test_every_user_extra_is_documented() -> None:
     shown = doc_block(INSTALL, "install-extras").code
-    for extra in ("toml", "yaml", "templates", "redis", "cli", "all"):
+    for extra in ("toml", "yaml", "templates", "redis", "cli", "metrics", "all"):
         assert extra in project_extras()
         assert f'"fastapi-maintenance[{extra}]"' in shown
 
