@@ -45,8 +45,8 @@ class StateReader:
         if self._warned != raw:
             self._warned = raw
             logger.warning(
-                "Invalid value %r for %s, not a recognised on/off value. Expected boolean-like value "
-                "(1/0, yes/no, true/false, on/off). Defaulting to False: maintenance mode is treated as off.",
+                "Invalid value %r for %s, not a recognised on/off value (use 1/0, yes/no, true/false, on/off). "
+                "Expected boolean-like value. Defaulting to False.",
                 raw,
                 self.where,
             )

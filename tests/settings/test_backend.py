@@ -159,7 +159,9 @@ def test_backend_from_kind(tmp_path: Path) -> None:
     assert (default_env.var_name, default_env.variable) == (None, "FASTAPI_MAINTENANCE_MODE")
     file_backend = backend_from_kind("file", file_path=str(tmp_path / "s"), check_interval=0.1)
     assert isinstance(file_backend, LocalFileBackend)
-    assert (file_backend.file_path, file_backend.check_interval) == (str(tmp_path / "s"), 0.1), "a str stays a str"
+    assert (file_backend.file_path, file_backend.check_interval) == (str(tmp_path / "s"), 0.1), (
+        "a str stays a str"
+    )
     memory = backend_from_kind("memory", value=True)
     assert isinstance(memory, MemoryBackend)
     assert memory.peek() is True
