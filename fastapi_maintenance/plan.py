@@ -17,7 +17,7 @@ from .access import BypassGate, BypassSigner, ClientAddressResolver, IPRanges, W
 from .backends.base import BaseStateBackend
 from .backends.factory import build_backend
 from .callbacks import RequestCallback, as_async
-from .control import configured_backend
+from .control import default_backend
 from .exemptions import RequestExemptions
 from .responses import MaintenanceResponder, MaintenanceResponses
 from .settings import MaintenanceSettings, compile_path_globs, load_settings
@@ -86,9 +86,8 @@ def compile_plan(
     ``clock`` (unix seconds) drives scheduled windows and bypass cookie expiry; tests inject one.
     """
     if backend is None:
-        default = configured_backend()
-        if default is not None and "backend" not in settings.model_fields_set:
-            backend = default
+        if "backend" not in settings.model_fields_set:
+            backend = default_backend()
         else:
             backend = build_backend(settings.backend)
     for name, callback in (("exempt_callback", exempt_callback), ("response_callback", response_callback)):
