@@ -1,15 +1,29 @@
 """Reading and switching the state from application code: which backend a call without ``backend=`` means.
 
-Resolution order for ``backend=None``: the backend of the middleware serving
-the current request (a context variable the middleware sets, so two apps in
-one process never see each other's state), else the process default set by
-``configure_backend``, else an environment-variable backend.
+Resolution order for ``backend=None``:
+
+1. the middleware serving the current request (a context variable set per
+   request, so two apps in one process never see each other's state);
+2. the middleware whose lifespan is running (a context variable set while it
+   forwards the lifespan scope, inherited by the tasks start-up code starts);
+3. the most recently built middleware in the process (fastapi-maintenance
+   0.0.5's rule, kept for scripts and test code; held weakly). Starlette builds
+   middleware at the first lifespan or request, so before that the backend
+   passed to the newest ``add_middleware(MaintenanceModeMiddleware, backend=...)``
+   declaration, or to ``from_config``, counts;
+4. the default set by ``configure_backend``;
+5. the environment variable: one process-wide ``EnvVarBackend``, the same
+   instance every middleware without a backend of its own uses, so overrides
+   entered here reach those apps.
 """
 
 from __future__ import annotations
 
+import gc
+import logging
+import weakref
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, List, Optional
 
 from .backends.base import BaseStateBackend
 from .backends.env import EnvVarBackend
@@ -18,36 +32,112 @@ from .state import keeper_for
 if TYPE_CHECKING:
     from .middleware import MaintenanceModeMiddleware
 
+logger = logging.getLogger("fastapi_maintenance")
+
 #: The middleware serving the current request, if any.
 current_middleware: ContextVar[Optional[MaintenanceModeMiddleware]] = ContextVar(
     "fastapi_maintenance_current_middleware", default=None
 )
 
+#: The middleware whose lifespan (start-up, shutdown and the tasks they start) is running, if any.
+lifespan_middleware: ContextVar[Optional[MaintenanceModeMiddleware]] = ContextVar(
+    "fastapi_maintenance_lifespan_middleware", default=None
+)
+
 
 class _Defaults:
-    """The process-wide default backend; explicit, set only by ``configure_backend``."""
+    """Process-wide resolution state, kept only because 0.0.5's functions work without an app at hand."""
 
     configured: Optional[BaseStateBackend] = None
-    fallback: Optional[BaseStateBackend] = None
+    fallback: Optional[EnvVarBackend] = None
+    #: The most recently built middleware (weakly: a discarded app is forgotten).
+    latest: Optional[Callable[[], Optional[MaintenanceModeMiddleware]]] = None
+    #: Backends of ``from_config`` factories not yet built into an app, newest last (weakly).
+    declared: ClassVar[List[Callable[[], Optional[BaseStateBackend]]]] = []
 
 
 def configured_backend() -> Optional[BaseStateBackend]:
-    """The backend set by ``configure_backend``, if any (middleware without ``backend=`` use it)."""
+    """The backend set by ``configure_backend``, if any."""
     return _Defaults.configured
 
 
-def resolve_backend(backend: Optional[BaseStateBackend] = None) -> BaseStateBackend:
-    """The backend a call means: explicit, else the serving middleware's, else the configured default."""
-    if backend is not None:
-        return backend
-    middleware = current_middleware.get()
-    if middleware is not None:
-        return middleware.backend
+def default_backend() -> BaseStateBackend:
+    """What a middleware without a backend of its own uses: the configured default, else the shared env backend."""
     if _Defaults.configured is not None:
         return _Defaults.configured
     if _Defaults.fallback is None:
         _Defaults.fallback = EnvVarBackend()
     return _Defaults.fallback
+
+
+def register_built(middleware: MaintenanceModeMiddleware) -> None:
+    """Remember ``middleware`` as the most recently built one (0.0.5's rule for calls outside any app)."""
+    _Defaults.latest = weakref.ref(middleware)
+
+
+def register_declared(backend: BaseStateBackend) -> None:
+    """Remember the backend of a ``from_config`` factory until an app builds it."""
+    _Defaults.declared = [ref for ref in _Defaults.declared if ref() is not None and ref() is not backend]
+    _Defaults.declared.append(weakref.ref(backend))
+
+
+def resolve_backend(backend: Optional[BaseStateBackend] = None) -> BaseStateBackend:
+    """The backend a call means: explicit, else by the resolution order in this module's docstring."""
+    if backend is not None:
+        return backend
+    middleware = current_middleware.get() or lifespan_middleware.get()
+    if middleware is None and _Defaults.latest is not None:
+        middleware = _Defaults.latest()
+    if middleware is not None:
+        return middleware.backend
+    declared = _declared_backend()
+    if declared is not None:
+        return declared
+    return default_backend()
+
+
+def _declared_backend() -> Optional[BaseStateBackend]:
+    """The backend given to a middleware that is declared but not yet built, when that is unambiguous."""
+    for ref in reversed(_Defaults.declared):
+        found = ref()
+        if found is not None:
+            return found
+    # ``app.add_middleware(MaintenanceModeMiddleware, backend=...)`` only stores a declaration naming the
+    # class; nothing of ours runs until Starlette builds the stack. Find those declarations by what refers
+    # to the class (a scan of tracked objects, made only when no middleware has been built).
+    from starlette.middleware import Middleware
+
+    from .middleware import MaintenanceModeMiddleware
+
+    backends: List[BaseStateBackend] = []
+    classes = [MaintenanceModeMiddleware, *_subclasses(MaintenanceModeMiddleware)]
+    for referrer in gc.get_referrers(*classes):
+        if isinstance(referrer, Middleware):
+            kwargs: Any = referrer.kwargs
+        elif isinstance(referrer, dict) and referrer.get("cls") in classes and "kwargs" in referrer:
+            kwargs = referrer["kwargs"]  # a declaration whose attributes live in a materialised __dict__
+        else:
+            continue
+        found = kwargs.get("backend") if isinstance(kwargs, dict) else None
+        if isinstance(found, BaseStateBackend) and all(found is not other for other in backends):
+            backends.append(found)
+    if len(backends) == 1:
+        return backends[0]
+    if backends:
+        logger.warning(
+            "%d apps declare MaintenanceModeMiddleware with different backends and none is built yet; "
+            "pass backend= to say which one is meant. Using the default backend.",
+            len(backends),
+        )
+    return None
+
+
+def _subclasses(cls: type) -> List[type]:
+    found: List[type] = []
+    sub: type
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
 
 
 def configure_backend(kind: Optional[str] = None, /, **kwargs: Any) -> BaseStateBackend:

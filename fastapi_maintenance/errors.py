@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["MaintenanceConfigError", "require_extra"]
+__all__ = ["MaintenanceArgumentError", "MaintenanceConfigError", "require_extra"]
 
 
 class MaintenanceConfigError(ValueError):
@@ -15,6 +15,10 @@ class MaintenanceConfigError(ValueError):
     which key (dotted, e.g. ``response.status_code``), the bad value and what is
     allowed. It is a ``ValueError`` so existing ``except ValueError`` code keeps working.
     """
+
+
+class MaintenanceArgumentError(MaintenanceConfigError, TypeError):
+    """A missing or unexpected keyword argument: also a ``TypeError``, as Python and 0.0.5 raised for it."""
 
 
 def require_extra(module: str, *, extra: str, purpose: str) -> ModuleType:

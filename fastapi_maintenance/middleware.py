@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .backends.base import BaseStateBackend
-from .control import current_middleware
+from .control import current_middleware, lifespan_middleware, register_built, register_declared
 from .errors import MaintenanceConfigError
 from .plan import Plan, compile_plan, plan_from_arguments, split_arguments
 from .routes import RouteTable, routes_of
@@ -78,6 +78,7 @@ class MaintenanceModeMiddleware:
         self._may_force_on = plan.maintenance_paths is not None
         self._schedule = plan.schedule
         self._observer = plan.observer
+        register_built(self)
 
     @classmethod
     def from_config(
@@ -99,10 +100,16 @@ class MaintenanceModeMiddleware:
             await self._startup_failure(scope, receive, send)
             return
         if scope_type != "http" and scope_type != "websocket":
-            if scope_type == "lifespan" and self._closes_backend:
-                await self.app(scope, receive, self._closing_backend_on_shutdown(send))
-            else:
-                await self.app(scope, receive, send)
+            # Start-up and shutdown code (and the tasks it starts) act on this middleware's backend.
+            lifespan_token = lifespan_middleware.set(self) if scope_type == "lifespan" else None
+            try:
+                if scope_type == "lifespan" and self._closes_backend:
+                    await self.app(scope, receive, self._closing_backend_on_shutdown(send))
+                else:
+                    await self.app(scope, receive, send)
+            finally:
+                if lifespan_token is not None:
+                    lifespan_middleware.reset(lifespan_token)
             return
         token = current_middleware.set(self)
         try:
@@ -257,6 +264,7 @@ class ConfiguredMaintenanceMiddleware:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
+        register_declared(plan.backend)
 
     def __call__(self, app: ASGIApp) -> MaintenanceModeMiddleware:
         return MaintenanceModeMiddleware(app, _plan=self.plan)

@@ -17,7 +17,7 @@ from .access import BypassGate, BypassSigner, ClientAddressResolver, IPRanges, W
 from .backends.base import BaseStateBackend
 from .backends.factory import build_backend
 from .callbacks import RequestCallback, as_async
-from .control import configured_backend
+from .control import default_backend
 from .exemptions import RequestExemptions
 from .observer import MaintenanceObserver
 from .responses import MaintenanceResponder, MaintenanceResponses
@@ -92,9 +92,8 @@ def compile_plan(
     ``metrics`` (a ``MaintenanceMetrics``, or any ``MaintenanceObserver``) is told what the middleware decides.
     """
     if backend is None:
-        default = configured_backend()
-        if default is not None and "backend" not in settings.model_fields_set:
-            backend = default
+        if "backend" not in settings.model_fields_set:
+            backend = default_backend()
         else:
             backend = build_backend(settings.backend)
     for name, callback in (("exempt_callback", exempt_callback), ("response_callback", response_callback)):

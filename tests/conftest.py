@@ -29,8 +29,8 @@ def _clean_maintenance_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[
     for name in list(os.environ):
         if name.startswith("FASTAPI_MAINTENANCE_"):
             monkeypatch.delenv(name)
-    configured, fallback = _Defaults.configured, _Defaults.fallback
-    _Defaults.configured = None
-    _Defaults.fallback = None
+    saved = _Defaults.configured, _Defaults.fallback, _Defaults.latest, _Defaults.declared
+    _Defaults.configured = _Defaults.fallback = _Defaults.latest = None
+    _Defaults.declared = []
     yield
-    _Defaults.configured, _Defaults.fallback = configured, fallback
+    _Defaults.configured, _Defaults.fallback, _Defaults.latest, _Defaults.declared = saved

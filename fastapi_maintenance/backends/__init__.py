@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .base import BackendUnavailable, BaseStateBackend
-from .env import EnvVarBackend
+from .env import MAINTENANCE_MODE_ENV_VAR_NAME, EnvVarBackend
 from .file import LocalFileBackend
 from .memory import MemoryBackend
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .redis import RedisBackend
 
 __all__ = [
+    "MAINTENANCE_MODE_ENV_VAR_NAME",
     "BackendUnavailable",
     "BaseStateBackend",
     "EnvVarBackend",

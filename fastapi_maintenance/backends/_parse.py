@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-logger = logging.getLogger("fastapi_maintenance")
+#: Backend messages go to this child logger, as in 0.0.5; it propagates to "fastapi_maintenance".
+logger = logging.getLogger("fastapi_maintenance.backends")
 
 TRUTHY = frozenset({"1", "yes", "y", "true", "t", "on"})
 FALSY = frozenset({"0", "no", "n", "false", "f", "off"})
@@ -44,9 +45,9 @@ class StateReader:
         if self._warned != raw:
             self._warned = raw
             logger.warning(
-                "%s holds %r, not a recognised on/off value (use 1/0, yes/no, true/false, on/off); "
-                "maintenance mode is treated as off.",
-                self.where,
+                "Invalid value %r for %s, not a recognised on/off value (use 1/0, yes/no, true/false, on/off). "
+                "Expected boolean-like value. Defaulting to False.",
                 raw,
+                self.where,
             )
         return False

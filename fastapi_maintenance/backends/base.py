@@ -58,7 +58,9 @@ class BaseStateBackend(ABC):
 
     @staticmethod
     def _bool_to_str(value: bool) -> str:
-        """The stored text for a state: ``"1"`` or ``"0"``."""
+        """The stored text for a state: ``"1"`` or ``"0"``; ValueError for anything but a bool, 0 or 1."""
+        if value not in (0, 1):
+            raise ValueError(f"state value is not correct: {value!r} is not a bool")
         return format_state(bool(value))
 
     @staticmethod
@@ -66,5 +68,5 @@ class BaseStateBackend(ABC):
         """A stored text as a state (1/0, yes/no, true/false, on/off, ...; empty is off); ValueError otherwise."""
         parsed = parse_state(value)
         if parsed is None:
-            raise ValueError(f"state value {value!r} is not an on/off value")
+            raise ValueError(f"state value is not correct: {value!r} is not an on/off value")
         return parsed

@@ -9,9 +9,11 @@ from typing import Any, Dict, Optional
 from ._parse import StateReader
 from .base import BaseStateBackend
 
-logger = logging.getLogger("fastapi_maintenance")
+logger = logging.getLogger("fastapi_maintenance.backends")
 
 DEFAULT_ENV_VAR = "FASTAPI_MAINTENANCE_MODE"
+#: 0.0.5 offered the default name as ``fastapi_maintenance.backends.MAINTENANCE_MODE_ENV_VAR_NAME``.
+MAINTENANCE_MODE_ENV_VAR_NAME = DEFAULT_ENV_VAR
 
 
 class EnvVarBackend(BaseStateBackend):
@@ -25,7 +27,9 @@ class EnvVarBackend(BaseStateBackend):
     read_only = True
 
     def __init__(self, var_name: Optional[str] = None) -> None:
-        self.var_name = var_name or DEFAULT_ENV_VAR
+        #: The name given (None for the default, as in 0.0.5); ``variable`` is the name read.
+        self.var_name = var_name
+        self.variable = var_name or DEFAULT_ENV_VAR
         # os.environ.get encodes the name and decodes the value on every call (microseconds on a slow
         # machine); CPython's os.environ keeps its data in a plain dict keyed by the encoded name, which
         # os.environ[...] = ..., monkeypatch.setenv and del keep current. Read that dict when it is there.
@@ -33,12 +37,12 @@ class EnvVarBackend(BaseStateBackend):
         encodekey = getattr(os.environ, "encodekey", None)
         self._environ_data: Optional[Dict[Any, Any]] = data if isinstance(data, dict) else None
         self._environ_key: Any = (
-            encodekey(self.var_name) if self._environ_data is not None and encodekey else None
+            encodekey(self.variable) if self._environ_data is not None and encodekey else None
         )
         self._raw: Optional[str] = None
         self._stored: Any = None
         self._value = False
-        self._read = StateReader(f"Environment variable {self.var_name}")
+        self._read = StateReader(f"environment variable {self.variable}")
 
     def peek(self) -> bool:
         data = self._environ_data
@@ -47,7 +51,7 @@ class EnvVarBackend(BaseStateBackend):
             if stored is self._stored:
                 return self._value
             self._stored = stored
-        raw = os.environ.get(self.var_name)
+        raw = os.environ.get(self.variable)
         if raw is self._raw or raw == self._raw:
             return self._value
         return self._parse(raw)
@@ -63,11 +67,12 @@ class EnvVarBackend(BaseStateBackend):
 
     async def set_value(self, value: bool) -> None:
         logger.warning(
-            "The environment variable backend is read-only: maintenance mode was not set to %s. "
-            "Set %s before starting the app, or choose a writable backend (file, memory, redis).",
+            "Cannot set maintenance mode state via environment variable %s (to %s). Environment variables "
+            "are read-only during runtime. Set the variable before starting your application, or choose "
+            "a writable backend (file, memory, redis).",
+            self.variable,
             value,
-            self.var_name,
         )
 
     def describe(self) -> str:
-        return f"env:{self.var_name}"
+        return f"env:{self.variable}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Tuple, Union
 
-from ..errors import MaintenanceConfigError
+from ..errors import MaintenanceArgumentError, MaintenanceConfigError
 from ..settings.backend import (
     EnvBackendConfig,
     FileBackendConfig,
@@ -50,12 +50,16 @@ def build_backend(config: AnyBackendConfig) -> BaseStateBackend:
 
 
 def _env(var_name: Any = None) -> BaseStateBackend:
+    if var_name is None:
+        return EnvVarBackend()  # var_name stays None, as 0.0.5 kept it
     return build_backend(EnvBackendConfig.model_validate({} if var_name is None else {"var_name": var_name}))
 
 
 def _file(file_path: Any, check_interval: float = 0.5) -> BaseStateBackend:
     config = FileBackendConfig.model_validate({"path": file_path})
-    return LocalFileBackend(config.path, check_interval=check_interval)
+    # Absolute, so a later chdir does not move the file; a str stays a str, as 0.0.5's file_path was.
+    path = str(config.path) if isinstance(file_path, str) else config.path
+    return LocalFileBackend(path, check_interval=check_interval)
 
 
 def _memory(value: bool = False) -> BaseStateBackend:
@@ -81,19 +85,19 @@ def backend_from_kind(kind: str, **kwargs: Any) -> BaseStateBackend:
     entry = KINDS.get(kind) if isinstance(kind, str) else None
     if entry is None:
         raise MaintenanceConfigError(
-            f"Unknown backend kind {kind!r}; use one of: {', '.join(repr(name) for name in KINDS)}"
+            f"Unsupported backend type: {kind!r}; use one of: {', '.join(repr(name) for name in KINDS)}"
         )
     factory, accepted = entry
     unexpected = sorted(set(kwargs) - set(accepted))
     if unexpected:
-        raise MaintenanceConfigError(
+        raise MaintenanceArgumentError(
             f"Backend kind {kind!r} does not take {', '.join(unexpected)}; "
             f"it accepts: {', '.join(accepted) or 'no arguments'}"
         )
     try:
         return factory(**kwargs)
     except TypeError as exc:  # a required argument is missing
-        raise MaintenanceConfigError(
+        raise MaintenanceArgumentError(
             f"Backend kind {kind!r}: {exc}; it accepts: {', '.join(accepted)}"
         ) from None
     except ValueError as exc:

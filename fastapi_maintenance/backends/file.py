@@ -27,13 +27,14 @@ class LocalFileBackend(BaseStateBackend):
     """
 
     def __init__(self, file_path: Union[str, os.PathLike[str]], *, check_interval: float = 0.5) -> None:
-        self.file_path = Path(file_path)
+        self.file_path = file_path  # as given (0.0.5 kept the str); the code uses self._path
+        self._path = Path(file_path)
         self.check_interval = check_interval
         self._value = False
         self._signature: Optional[_Signature] = None
         self._next_check = 0.0
         self._error: Optional[OSError] = None
-        self._read = StateReader(f"State file {self.file_path}")
+        self._read = StateReader(f"state file {self.file_path}")
 
     def peek(self) -> bool:
         now = time.monotonic()
@@ -81,13 +82,13 @@ class LocalFileBackend(BaseStateBackend):
 
     async def set_value(self, value: bool) -> None:
         value = bool(value)
-        folder = self.file_path.parent
-        fd, temp_name = tempfile.mkstemp(prefix=f".{self.file_path.name}.", suffix=".tmp", dir=folder)
+        folder = self._path.parent
+        fd, temp_name = tempfile.mkstemp(prefix=f".{self._path.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(format_state(value))
             os.chmod(temp_name, 0o644)
-            os.replace(temp_name, self.file_path)
+            os.replace(temp_name, self._path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
@@ -98,4 +99,4 @@ class LocalFileBackend(BaseStateBackend):
         self._next_check = 0.0
 
     def describe(self) -> str:
-        return f"file://{self.file_path.resolve()}"
+        return f"file://{self._path.resolve()}"

@@ -38,7 +38,7 @@ else:  # pragma: no cover - redis-py depends on async-timeout on these versions
 from ._parse import StateReader, format_state
 from .base import BackendUnavailable, BaseStateBackend
 
-logger = logging.getLogger("fastapi_maintenance")
+logger = logging.getLogger("fastapi_maintenance.backends")
 
 DEFAULT_KEY = "fastapi_maintenance:mode"
 

@@ -33,7 +33,8 @@ def test_unrecognised_values(text: str) -> None:
 @pytest.mark.anyio
 async def test_env_backend_follows_the_variable_and_is_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
     backend = EnvVarBackend()
-    assert backend.var_name == "FASTAPI_MAINTENANCE_MODE"
+    assert backend.var_name is None, "the name given, as 0.0.5 kept it"
+    assert backend.variable == "FASTAPI_MAINTENANCE_MODE"
     assert await backend.get_value() is False
     monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "on")
     assert await backend.get_value() is True

@@ -11,8 +11,15 @@ from typing import Any
 import anyio
 import pytest
 from fastapi import FastAPI
+from starlette.testclient import TestClient
 
-from fastapi_maintenance import get_maintenance_mode, load_settings, maintenance_mode_on, set_maintenance_mode
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    get_maintenance_mode,
+    load_settings,
+    maintenance_mode_on,
+    set_maintenance_mode,
+)
 from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend, MemoryBackend
 from tests.docs.markdown_blocks import doc_block
 from tests.docs.runner import MAINTENANCE_BODY, client, load_block, run_python
@@ -119,7 +126,7 @@ async def test_configure_backend(sandbox: Path) -> None:
         assert (await http.get("/")).status_code == 200
         backend = find_middleware(app).backend
         assert isinstance(backend, LocalFileBackend)
-        assert backend.file_path == sandbox / "maintenance_mode.txt"
+        assert backend.file_path == str(sandbox / "maintenance_mode.txt"), "made absolute, still a str"
         await set_maintenance_mode(True)  # outside a request: the configured default
         assert (sandbox / "maintenance_mode.txt").read_text() == "1"
         assert (await http.get("/")).status_code == 503
@@ -151,7 +158,25 @@ async def test_without_backend_functions_act_on_the_serving_middleware(sandbox: 
     async with client(app) as http:
         assert (await http.post("/down")).json() is True
     assert await state.get_value() is True
-    assert await get_maintenance_mode() is False, "outside a request: the env fallback, not this app"
+    assert await get_maintenance_mode() is True, "outside a request: the most recently built middleware"
+
+
+@pytest.mark.anyio
+async def test_startup_hook_switches_the_app_file(sandbox: Path) -> None:
+    seen = []
+
+    async def warm_caches() -> None:
+        seen.append((sandbox / "maintenance_mode.txt").read_text())
+
+    app = run_python(PAGE, "startup-hook", {"warm_caches": warm_caches})["app"]
+    other = FastAPI()
+    other.add_middleware(MaintenanceModeMiddleware, backend=MemoryBackend())
+    for built in (app, other):  # other is built last, so rule 3 alone would pick it
+        async with client(built) as http:
+            await http.get("/")
+    with TestClient(app):
+        assert seen == ["1"], "on while the caches warm, in the app's own file"
+    assert (sandbox / "maintenance_mode.txt").read_text() == "0"
 
 
 @pytest.mark.anyio

@@ -56,7 +56,7 @@ def library_messages(caplog: pytest.LogCaptureFixture, level: int) -> List[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == "fastapi_maintenance" and record.levelno == level
+        if record.name.startswith("fastapi_maintenance") and record.levelno == level
     ]
 
 

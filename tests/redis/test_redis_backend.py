@@ -46,7 +46,7 @@ async def eventually(backend: RedisBackend, expected: Observed, within: float) -
 
 
 def records(caplog: pytest.LogCaptureFixture, level: int) -> List[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "fastapi_maintenance" and r.levelno == level]
+    return [r for r in caplog.records if r.name.startswith("fastapi_maintenance") and r.levelno == level]
 
 
 def our_tasks() -> List[asyncio.Task[object]]:

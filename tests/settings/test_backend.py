@@ -156,10 +156,12 @@ def test_backend_from_kind(tmp_path: Path) -> None:
     assert env.var_name == "X_STATE"
     default_env = backend_from_kind("env")
     assert isinstance(default_env, EnvVarBackend)
-    assert default_env.var_name == "FASTAPI_MAINTENANCE_MODE"
+    assert (default_env.var_name, default_env.variable) == (None, "FASTAPI_MAINTENANCE_MODE")
     file_backend = backend_from_kind("file", file_path=str(tmp_path / "s"), check_interval=0.1)
     assert isinstance(file_backend, LocalFileBackend)
-    assert (file_backend.file_path, file_backend.check_interval) == (tmp_path / "s", 0.1)
+    assert (file_backend.file_path, file_backend.check_interval) == (str(tmp_path / "s"), 0.1), (
+        "a str stays a str"
+    )
     memory = backend_from_kind("memory", value=True)
     assert isinstance(memory, MemoryBackend)
     assert memory.peek() is True
@@ -168,7 +170,7 @@ def test_backend_from_kind(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kind", "kwargs", "needle"),
     [
-        ("mongo", {}, "Unknown backend kind 'mongo'; use one of: 'env', 'file', 'memory', 'redis'"),
+        ("mongo", {}, "Unsupported backend type: 'mongo'; use one of: 'env', 'file', 'memory', 'redis'"),
         ("file", {"path": "/x"}, "does not take path; it accepts: file_path, check_interval"),
         ("file", {}, "Backend kind 'file'"),
         ("env", {"var_name": "1BAD"}, "var_name: must be an environment variable name"),
