@@ -15,6 +15,7 @@ from fastapi_maintenance.admin import admin_router
 from fastapi_maintenance.admin.auth import FailedAttemptLog
 from fastapi_maintenance.backends import EnvVarBackend, MemoryBackend
 from fastapi_maintenance.control import get_maintenance_state
+from fastapi_maintenance.record import MaintenanceState
 from tests.support.asgi import client_for
 
 DEPLOY = new_admin_token("deploy-bot")
@@ -261,3 +262,31 @@ async def test_an_explicit_backend_and_a_read_only_one() -> None:
         answer = await http.put("/_maintenance/", headers=_bearer(DEPLOY), json={"active": True})
         assert answer.status_code == 409
         assert "read-only" in answer.json()["detail"]
+
+
+class _Unreachable(MemoryBackend):
+    """A store that has gone away: every read and write fails."""
+
+    async def get_value(self) -> bool:
+        raise ConnectionError("store is gone")
+
+    async def get_state(self) -> MaintenanceState:
+        raise ConnectionError("store is gone")
+
+    async def set_value(self, value: bool) -> None:
+        raise ConnectionError("store is gone")
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        raise ConnectionError("store is gone")
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_backend_is_reported_not_a_500() -> None:
+    async with client_for(_app(MemoryBackend(), backend=_Unreachable())) as http:
+        read = await http.get("/_maintenance/", headers=_bearer(DEPLOY))
+        assert read.status_code == 200
+        assert read.json()["reachable"] is False
+        assert read.json()["active"] is None, "nothing was ever read: unknown, not off"
+        write = await http.put("/_maintenance/", headers=_bearer(DEPLOY), json={"active": True})
+        assert write.status_code == 503
+        assert "cannot write the maintenance state" in write.json()["detail"]
