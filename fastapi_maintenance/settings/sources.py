@@ -25,7 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from ..backends.env import DEFAULT_ENV_VAR
 from ..errors import MaintenanceConfigError
 from .backend import backend_from_string, redact_url_credentials
-from .files import parse_toml, parse_yaml, parser_for, read_text
+from .files import MAX_DEPTH, check_depth, parse_toml, parse_yaml, parser_for, read_text
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -106,7 +106,13 @@ class LoadContext:
                 config_file, origin = named, f"named by {CONFIG_ENV_VAR}"
         path: Optional[Path] = None
         if config_file is not None:
-            path = Path(os.fspath(config_file))
+            text = os.fspath(config_file)
+            if "\x00" in text:
+                named = f" ({origin})" if origin else ""
+                raise MaintenanceConfigError(
+                    f"Config file path {text!r}{named} contains a NUL character; not a usable path"
+                )
+            path = Path(text)
             if not path.is_absolute():
                 path = Path.cwd() / path
             parser_for(path)  # fail early on an unsupported suffix
@@ -257,7 +263,14 @@ class EnvironmentSource(_RecordingSource):
 def _json(name: str, raw: str, kind: type, example: str) -> Any:
     try:
         value = json.loads(raw)
+        check_depth(value, f"environment variable {name}")
+    except RecursionError:
+        raise MaintenanceConfigError(
+            f"environment variable {name}: JSON nested more than {MAX_DEPTH} levels deep"
+        ) from None
     except ValueError as exc:
+        if isinstance(exc, MaintenanceConfigError):
+            raise
         shown = redact_url_credentials(raw if len(raw) <= 60 else raw[:57] + "...")
         raise MaintenanceConfigError(
             f"environment variable {name}: expected JSON ({kind.__name__} such as {example}), "
