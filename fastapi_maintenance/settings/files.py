@@ -176,7 +176,7 @@ def _yaml_loader() -> Any:
     """PyYAML's safe loader, refusing duplicate keys (PyYAML silently keeps the last one)."""
     import yaml
 
-    class Loader(yaml.SafeLoader):  # type: ignore[misc]
+    class Loader(yaml.SafeLoader):
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             if isinstance(node, yaml.MappingNode):
                 seen: Dict[Any, int] = {}

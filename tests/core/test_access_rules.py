@@ -79,7 +79,9 @@ async def test_forwarded_for_through_a_trusted_proxy_is_honoured() -> None:
         spoofed = "203.0.113.7, 198.51.100.1"
         assert (await http.get("/orders", headers={"X-Forwarded-For": spoofed})).status_code == 503
         rfc7239 = 'for="[2001:db8::5]:443", for=203.0.113.7'
-        assert (await http.get("/orders", headers={"Forwarded": rfc7239})).status_code == 503  # not the header
+        assert (
+            await http.get("/orders", headers={"Forwarded": rfc7239})
+        ).status_code == 503  # not the header
 
 
 @pytest.mark.anyio

@@ -13,9 +13,9 @@ from starlette.types import Message
 
 from fastapi_maintenance import MaintenanceConfigError, MaintenanceModeMiddleware, MaintenanceSettings
 from fastapi_maintenance.backends import LocalFileBackend, MemoryBackend
-from tests.support.lifespan import startup_failure_async
 from tests.support.apps import echo_endpoint
 from tests.support.asgi import client_for, find_middleware
+from tests.support.lifespan import startup_failure_async
 from tests.support.servers import uvicorn_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -147,7 +147,8 @@ async def test_settings_object_and_settings_keys_beside_it(tmp_path: Path) -> No
     failure = await startup_failure_async(
         MaintenanceModeMiddleware(FastAPI(), settings=settings, read_only=True)
     )
-    assert "inside settings=" in failure and "read_only" in failure
+    assert "inside settings=" in failure
+    assert "read_only" in failure
 
 
 @pytest.mark.anyio

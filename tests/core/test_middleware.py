@@ -19,9 +19,9 @@ from fastapi_maintenance import (
 )
 from fastapi_maintenance.backends import BaseStateBackend, EnvVarBackend, MemoryBackend
 from fastapi_maintenance.routes import _route_context_walker
-from tests.support.lifespan import startup_failure
 from tests.support.apps import FlakyBackend
 from tests.support.asgi import client_for
+from tests.support.lifespan import startup_failure
 
 BODY = '{"detail":"Service temporarily unavailable due to maintenance"}'
 

@@ -13,10 +13,10 @@ from fastapi import FastAPI
 import fastapi_maintenance
 from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
 from fastapi_maintenance.backends import LocalFileBackend
-from tests.support.lifespan import startup_failure
 from tests.docs.markdown_blocks import doc_block
 from tests.docs.runner import MAINTENANCE_BODY, client, run_python
 from tests.docs.shell import run_block
+from tests.support.lifespan import startup_failure
 
 PAGE = "docs/migrating.md"
 

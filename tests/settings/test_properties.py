@@ -205,11 +205,18 @@ def valid_settings(draw: st.DrawFn) -> Dict[str, Any]:
         st.fixed_dictionaries(
             {
                 "secret": TEXT.filter(
-                    lambda s: len(s) >= 16 and s == s.strip() and not any(ord(c) < 32 or c == "\x7f" for c in s)
+                    lambda s: (
+                        len(s) >= 16 and s == s.strip() and not any(ord(c) < 32 or c == "\x7f" for c in s)
+                    )
                 )
                 | st.text(alphabet="abc123", min_size=16, max_size=40)
             },
-            optional={"param": TOKEN, "header": TOKEN, "cookie": TOKEN, "max_age": st.integers(1, 366 * 24 * 3600)},
+            optional={
+                "param": TOKEN,
+                "header": TOKEN,
+                "cookie": TOKEN,
+                "max_age": st.integers(1, 366 * 24 * 3600),
+            },
         ),
     )
     windows: List[Dict[str, Any]] = []

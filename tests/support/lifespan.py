@@ -25,8 +25,11 @@ async def startup_result_async(app: ASGIApp) -> Dict[str, Any]:
         await anyio.sleep_forever()
         raise AssertionError("unreachable")  # pragma: no cover
 
+    answered = anyio.Event()
+
     async def send(message: Message) -> None:
         sent.append(dict(message))
+        answered.set()
 
     async def run() -> None:
         with anyio.move_on_after(10):
@@ -36,8 +39,7 @@ async def startup_result_async(app: ASGIApp) -> Dict[str, Any]:
                     await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
 
                 group.start_soon(lifespan)
-                while not sent:
-                    await anyio.sleep(0.01)
+                await answered.wait()
                 group.cancel_scope.cancel()
 
     await run()
