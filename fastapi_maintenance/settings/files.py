@@ -140,8 +140,9 @@ def parse_toml(text: str, path: Path) -> Dict[str, Any]:
 def parse_yaml(text: str, path: Path) -> Dict[str, Any]:
     """A YAML document (safe loader) as a dict; syntax errors name the file, line and column."""
     yaml = require_extra("yaml", extra="yaml", purpose=f"Reading {path} (YAML)")
-    loader = _yaml_loader()(text)
+    loader = None
     try:
+        loader = _yaml_loader()(text)
         node = loader.get_single_node()
         if node is not None:
             _check_expansion(node, path)
@@ -156,7 +157,8 @@ def parse_yaml(text: str, path: Path) -> Dict[str, Any]:
         problem = getattr(exc, "problem", None) or str(exc)
         raise MaintenanceConfigError(f"{path}: YAML syntax error at {where}: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
