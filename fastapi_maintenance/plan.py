@@ -10,7 +10,7 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Literal, Optional, Tuple, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Literal, Optional, Tuple
 
 import anyio
 from starlette.requests import Request
@@ -52,7 +52,6 @@ _LIBRARY_PACKAGES = frozenset(
         "importlib",
     }
 )
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 
 from fastapi_maintenance import MaintenanceModeMiddleware
 from fastapi_maintenance.backends import BaseStateBackend, LocalFileBackend
-from fastapi_maintenance.backends import file as file_module
 from tests.support.asgi import client_for
 
 TIMEOUT = 0.1
@@ -188,7 +187,7 @@ async def test_file_backend_sees_changes_within_one_whole_second_mtime(
 ) -> None:
     path = tmp_path / "maintenance.flag"
     clock = CoarseClock(path)
-    monkeypatch.setattr(file_module.os, "stat", clock)
+    monkeypatch.setattr(os, "stat", clock)
     clock.mtime_ns = (time.time_ns() // 10**9) * 10**9  # frozen: every change lands in this second
     writer = LocalFileBackend(path, check_interval=0)
     reader = LocalFileBackend(path, check_interval=0)
@@ -209,15 +208,17 @@ async def test_file_backend_stops_rereading_once_the_mtime_is_old(
     path.write_text("1", encoding="utf-8")
     clock = CoarseClock(path)
     clock.mtime_ns = (time.time_ns() // 10**9 - 10) * 10**9  # written ten seconds ago
-    monkeypatch.setattr(file_module.os, "stat", clock)
+    monkeypatch.setattr(os, "stat", clock)
     opened: List[Any] = []
-    real_open = file_module.os.open
+    real_open = os.open
 
     def counting_open(target: Any, *args: Any, **kwargs: Any) -> int:
-        opened.append(target)
-        return real_open(target, *args, **kwargs)
+        if os.fspath(target) == str(path):
+            opened.append(target)
+        descriptor: int = real_open(target, *args, **kwargs)
+        return descriptor
 
-    monkeypatch.setattr(file_module.os, "open", counting_open)
+    monkeypatch.setattr(os, "open", counting_open)
     reader = LocalFileBackend(path, check_interval=0)
     for _ in range(5):
         assert await reader.get_value() is True
