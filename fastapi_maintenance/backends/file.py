@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat as stat_module
 import tempfile
@@ -92,9 +93,13 @@ class LocalFileBackend(BaseStateBackend):
         try:
             mode = os.fstat(fd).st_mode
             if stat_module.S_ISDIR(mode):
-                raise IsADirectoryError(f"{self.file_path} is a directory")
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(self.file_path))
             if not stat_module.S_ISREG(mode):
-                raise OSError(f"{self.file_path} is not a regular file; refusing to open it")
+                raise OSError(
+                    errno.EINVAL,
+                    "not a regular file (a FIFO, device or socket); not read",
+                    str(self.file_path),
+                )
             return os.read(fd, 64).decode("utf-8")
         finally:
             os.close(fd)
