@@ -56,11 +56,12 @@ class MaintenanceModeMiddleware:
         if _plan is None:
             try:
                 _plan = plan_from_arguments(settings, kwargs)
-            except MaintenanceConfigError as exc:
+            except Exception as exc:
                 # Starlette builds middleware lazily, inside the first lifespan or request call, where a
                 # raised error reads as "lifespan unsupported" to uvicorn's --lifespan auto and then as a
                 # 500 per request. Failing the lifespan start-up instead stops the server with the message.
-                self._startup_failure = _StartupFailure(exc)
+                # Any error counts (a bug in a user's backend constructor too), named as what it is.
+                self._startup_failure = _StartupFailure(_as_config_error(exc))
                 return
         plan = _plan
         self.plan = plan
@@ -172,7 +173,7 @@ class MaintenanceModeMiddleware:
 
     async def _state_after_read(self) -> Decision:
         """Levels 4 to 6 when the backend has no answer in memory: await it, or apply the fault policy."""
-        value = await self._keeper.read()
+        value = await self._keeper.read(self.plan.backend_timeout)
         return self._with_windows(self._fault_value() if value is None else value)
 
     def _with_windows(self, backend_state: bool) -> Decision:
@@ -238,6 +239,15 @@ class MaintenanceModeMiddleware:
             await send(message)
 
         return forward
+
+
+def _as_config_error(exc: Exception) -> MaintenanceConfigError:
+    """A MaintenanceConfigError as it is; any other error wrapped, its type and message kept."""
+    if isinstance(exc, MaintenanceConfigError):
+        return exc
+    error = MaintenanceConfigError(f"building MaintenanceModeMiddleware failed: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 class _StartupFailure:

@@ -133,9 +133,15 @@ def _forwarded_for(element: str) -> str:
     return ""
 
 
+#: The headers a trusted proxy may be named as writing, and how one list item names its hop.
+_HEADERS = {"x-forwarded-for": _whole, "forwarded": _forwarded_for, "x-real-ip": _whole}
+
+
 class ClientAddressResolver:
     """Resolve the client address of a request from its ASGI peer and, behind trusted proxies,
-    from ``X-Forwarded-For`` (preferred) or ``Forwarded``.
+    from the one forwarding header they write (``header``: ``X-Forwarded-For`` by default,
+    ``Forwarded`` or ``X-Real-IP``). Only that header is read: a proxy that passes a client's own
+    copy of another one through must not let that copy decide.
 
     Walking the hops right to left: a trusted hop moves on, the first untrusted hop is the
     client, and a hop that cannot be read (garbage, ``unknown``, an obfuscated name, an element
@@ -144,13 +150,22 @@ class ClientAddressResolver:
     A trusted peer that sent no forwarding header is itself the client.
     """
 
-    __slots__ = ("_max_hops", "_trusted")
+    __slots__ = ("_header", "_max_hops", "_pick", "_trusted")
 
     def __init__(
-        self, trusted_proxies: Union[IPRanges, Sequence[str]] = (), *, max_hops: int = DEFAULT_MAX_HOPS
+        self,
+        trusted_proxies: Union[IPRanges, Sequence[str]] = (),
+        *,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        header: str = "X-Forwarded-For",
     ) -> None:
         if max_hops < 1:
             raise ValueError(f"max_hops must be at least 1, got {max_hops}")
+        pick = _HEADERS.get(header.lower())
+        if pick is None:
+            raise ValueError(f"header must be one of X-Forwarded-For, Forwarded, X-Real-IP; got {header!r}")
+        self._header = header.lower().encode("latin-1")
+        self._pick = pick
         self._trusted = (
             trusted_proxies if isinstance(trusted_proxies, IPRanges) else IPRanges(trusted_proxies)
         )
@@ -167,17 +182,11 @@ class ClientAddressResolver:
         peer = _parse_address(peer_host) if isinstance(peer_host, str) else None
         if peer is None or peer not in self._trusted:
             return peer
-        xff: List[bytes] = []
-        fwd: List[bytes] = []
-        for name, value in headers:
-            if len(name) == 15 and name.lower() == b"x-forwarded-for":
-                xff.append(value)
-            elif len(name) == 9 and name.lower() == b"forwarded":
-                fwd.append(value)
-        if xff:
-            return self._walk(peer, xff, _whole)
-        if fwd:
-            return self._walk(peer, fwd, _forwarded_for)
+        wanted = self._header
+        size = len(wanted)
+        values = [value for name, value in headers if len(name) == size and name.lower() == wanted]
+        if values:
+            return self._walk(peer, values, self._pick)
         return peer
 
     def _walk(self, peer: IPAddress, values: List[bytes], pick: Callable[[str], str]) -> Optional[IPAddress]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat as stat_module
 import tempfile
 import time
 from pathlib import Path
@@ -13,6 +15,10 @@ from ._parse import StateReader, format_state
 from .base import BaseStateBackend
 
 _Signature = Tuple[int, int, int]
+#: A file modified this recently (by its mtime) may change again within the same timestamp tick on
+#: filesystems with whole-second mtimes, with the same inode and size: its content is re-read until
+#: its mtime is this far behind the last read (git's "racy timestamp" rule).
+_RACY_NS = 2_000_000_000
 
 
 class LocalFileBackend(BaseStateBackend):
@@ -33,6 +39,7 @@ class LocalFileBackend(BaseStateBackend):
         self._value = False
         self._signature: Optional[_Signature] = None
         self._next_check = 0.0
+        self._read_at_ns = 0
         self._error: Optional[OSError] = None
         self._read = StateReader(f"state file {self.file_path}")
 
@@ -57,11 +64,15 @@ class LocalFileBackend(BaseStateBackend):
             self._error = exc
             raise
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        if signature == self._signature and self._error is None:
+        if (
+            signature == self._signature
+            and self._error is None
+            and self._read_at_ns - stat.st_mtime_ns >= _RACY_NS
+        ):
             return self._value
         try:
-            with open(self.file_path, encoding="utf-8") as handle:
-                text = handle.read(64)
+            read_at_ns = time.time_ns()
+            text = self._read_regular_file()
         except FileNotFoundError:
             self._error = None
             self._signature = None
@@ -73,8 +84,26 @@ class LocalFileBackend(BaseStateBackend):
             raise error from exc
         self._error = None
         self._signature = signature
+        self._read_at_ns = read_at_ns
         self._value = self._read(text)
         return self._value
+
+    def _read_regular_file(self) -> str:
+        """The first bytes of the file; never blocks: a FIFO or device put in its place is an error."""
+        fd = os.open(self.file_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat_module.S_ISDIR(mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(self.file_path))
+            if not stat_module.S_ISREG(mode):
+                raise OSError(
+                    errno.EINVAL,
+                    "not a regular file (a FIFO, device or socket); not read",
+                    str(self.file_path),
+                )
+            return os.read(fd, 64).decode("utf-8")
+        finally:
+            os.close(fd)
 
     async def get_value(self) -> bool:
         self._next_check = 0.0

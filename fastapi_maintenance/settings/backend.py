@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from typing_extensions import Annotated
 
 from ..backends.env import DEFAULT_ENV_VAR
-from .values import validate_env_var_name
+from .values import validate_env_var_name, validate_path_text
 
 __all__ = [
     "BACKEND_TYPES",
@@ -53,6 +53,7 @@ def _absolute_path(value: Path) -> Path:
     """
     if str(value) == "" or str(value) == ".":
         raise ValueError("must be the path of a file, not empty")
+    validate_path_text(str(value))
     return value if value.is_absolute() else Path.cwd() / value
 
 

@@ -59,7 +59,13 @@ class ConfigChoice:
         return ""
 
 
-def _absolute(path: Path, cwd: Path) -> Path:
+def _absolute(text: str, cwd: Path, origin: str) -> Path:
+    if "\x00" in text:
+        named = f" ({origin})" if origin else ""
+        raise MaintenanceConfigError(
+            f"Config file path {text!r}{named} contains a NUL character; not a usable path"
+        )
+    path = Path(text)
     return path if path.is_absolute() else cwd / path
 
 
@@ -70,10 +76,12 @@ def choose_config_file(
     folder = cwd if cwd is not None else Path.cwd()
     if passed is not None:
         text = os.fspath(passed)
-        return ConfigChoice(_absolute(Path(text), folder), ConfigOrigin.PASSED, text)
+        return ConfigChoice(_absolute(text, folder, ""), ConfigOrigin.PASSED, text)
     named = os.environ.get(CONFIG_ENV_VAR, "").strip()
     if named:
-        return ConfigChoice(_absolute(Path(named), folder), ConfigOrigin.ENV_VAR, named)
+        return ConfigChoice(
+            _absolute(named, folder, f"named by {CONFIG_ENV_VAR}"), ConfigOrigin.ENV_VAR, named
+        )
     # exists(), not is_file(): a folder or a FIFO by that name is reported by the reader, never skipped.
     present = [name for name in DEFAULT_CONFIG_NAMES if (folder / name).exists()]
     if len(present) > 1:

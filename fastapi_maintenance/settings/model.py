@@ -27,10 +27,15 @@ from .explain import config_error, value_sources
 from .globs import validate_glob
 from .sources import LoadContext, PathArg, build_sources, current_context
 from .values import (
+    MAX_BYPASS_MAX_AGE,
     parse_rfc3339,
+    validate_bypass_secret,
+    validate_forwarded_header,
     validate_http_token,
     validate_ip_network,
+    validate_path_text,
     validate_retry_after,
+    validate_text,
 )
 
 __all__ = [
@@ -49,12 +54,17 @@ PathGlob = Annotated[str, AfterValidator(validate_glob)]
 IPNetworkText = Annotated[str, BeforeValidator(validate_ip_network)]
 HttpToken = Annotated[str, AfterValidator(validate_http_token)]
 Rfc3339 = Annotated[datetime, BeforeValidator(parse_rfc3339)]
+Text = Annotated[str, AfterValidator(validate_text)]
+ForwardedHeader = Annotated[
+    Literal["X-Forwarded-For", "Forwarded", "X-Real-IP"], BeforeValidator(validate_forwarded_header)
+]
 
 
 def _template_path(value: Optional[Path]) -> Optional[Path]:
     """The template must exist now (not at the first request), and Jinja2 must be installed to render it."""
     if value is None:
         return None
+    validate_path_text(str(value))
     path = value if value.is_absolute() else Path.cwd() / value
     if not path.is_file():
         raise ValueError(f"template file not found: {path}")
@@ -72,7 +82,7 @@ class ResponseSettings(_Section):
     status_code: int = Field(
         default=503, ge=400, le=599, description="HTTP status of the maintenance response (400-599)."
     )
-    message: str = Field(
+    message: Text = Field(
         default=DEFAULT_MESSAGE, description='Message sent as the JSON body {"detail": message}.'
     )
     template: Annotated[Optional[Path], AfterValidator(_template_path)] = Field(
@@ -88,9 +98,12 @@ class ResponseSettings(_Section):
 class BypassSettings(_Section):
     """A secret that lets operators in during maintenance, exchanged for a signed, expiring cookie."""
 
-    secret: SecretStr = Field(
+    secret: Annotated[SecretStr, AfterValidator(validate_bypass_secret)] = Field(
         min_length=16,
-        description="The bypass secret (at least 16 characters). Never logged; changing it invalidates every cookie.",
+        description=(
+            "The bypass secret (16 to 1024 printable characters, no surrounding spaces or newline). "
+            "Never logged; changing it invalidates every cookie."
+        ),
     )
     param: HttpToken = Field(
         default="maintenance_bypass", description="Query parameter that carries the secret."
@@ -100,7 +113,10 @@ class BypassSettings(_Section):
     )
     cookie: HttpToken = Field(default="fastapi_maintenance_bypass", description="Name of the bypass cookie.")
     max_age: int = Field(
-        default=43200, gt=0, description="Lifetime of the bypass cookie in seconds (default 12 h)."
+        default=43200,
+        gt=0,
+        le=MAX_BYPASS_MAX_AGE,
+        description="Lifetime of the bypass cookie in seconds (default 12 h, at most 366 days).",
     )
 
 
@@ -109,7 +125,7 @@ class WindowSettings(_Section):
 
     start: Rfc3339 = Field(description="Start, an RFC 3339 date-time with a UTC offset.")
     end: Rfc3339 = Field(description="End, an RFC 3339 date-time with a UTC offset, after start.")
-    message: Optional[str] = Field(
+    message: Optional[Text] = Field(
         default=None, description="Message shown during this window instead of response.message."
     )
 
@@ -182,6 +198,15 @@ class MaintenanceSettings(BaseSettings):
             "'open' (serve traffic) or 'closed' (maintenance on)."
         ),
     )
+    backend_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description=(
+            "Seconds a backend read (and an async exempt_callback or response_callback) may take; "
+            "after that on_backend_error answers (the callback counts as failed)."
+        ),
+    )
     read_only: bool = Field(
         default=False,
         description="During maintenance block only unsafe methods; GET, HEAD and OPTIONS keep working.",
@@ -193,8 +218,15 @@ class MaintenanceSettings(BaseSettings):
     trusted_proxies: List[IPNetworkText] = Field(
         default_factory=list,
         description=(
-            "Proxy addresses or CIDR ranges whose X-Forwarded-For / Forwarded headers are believed "
+            "Proxy addresses or CIDR ranges whose forwarded_header is believed "
             "when finding the client address."
+        ),
+    )
+    forwarded_header: ForwardedHeader = Field(
+        default="X-Forwarded-For",
+        description=(
+            "The one header the trusted proxies write with the client address: 'X-Forwarded-For', "
+            "'Forwarded' (RFC 7239) or 'X-Real-IP'. Only that header is read; the others are ignored."
         ),
     )
     bypass: Optional[BypassSettings] = Field(

@@ -27,7 +27,7 @@ from ..backends.env import DEFAULT_ENV_VAR
 from ..errors import MaintenanceConfigError
 from .backend import backend_from_string, redact_url_credentials
 from .discovery import CONFIG_ENV_VAR, choose_config_file
-from .files import parse_toml, parse_yaml, parser_for, read_text
+from .files import MAX_DEPTH, check_depth, parse_toml, parse_yaml, parser_for, read_text
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -250,7 +250,14 @@ class EnvironmentSource(_RecordingSource):
 def _json(name: str, raw: str, kind: type, example: str) -> Any:
     try:
         value = json.loads(raw)
+        check_depth(value, f"environment variable {name}")
+    except RecursionError:
+        raise MaintenanceConfigError(
+            f"environment variable {name}: JSON nested more than {MAX_DEPTH} levels deep"
+        ) from None
     except ValueError as exc:
+        if isinstance(exc, MaintenanceConfigError):
+            raise
         shown = redact_url_credentials(raw if len(raw) <= 60 else raw[:57] + "...")
         raise MaintenanceConfigError(
             f"environment variable {name}: expected JSON ({kind.__name__} such as {example}), "

@@ -8,14 +8,23 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any, Union
 
+from pydantic import SecretStr
+
 __all__ = [
+    "FORWARDED_HEADERS",
+    "MAX_BYPASS_MAX_AGE",
+    "MAX_SECRET_LENGTH",
     "RetryAfter",
     "format_retry_after",
     "parse_rfc3339",
+    "validate_bypass_secret",
     "validate_env_var_name",
+    "validate_forwarded_header",
     "validate_http_token",
     "validate_ip_network",
+    "validate_path_text",
     "validate_retry_after",
+    "validate_text",
 ]
 
 RetryAfter = Union[int, datetime]
@@ -26,6 +35,24 @@ _RFC3339 = re.compile(
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RFC3339_EXAMPLE = "2031-01-02T03:04:05Z or 2031-01-02T05:04:05+02:00"
+#: The headers a trusted proxy may write the client address into (settings key ``forwarded_header``).
+FORWARDED_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+#: Longest bypass cookie lifetime: 366 days (a longer one is a permanent key, and overflows date arithmetic).
+MAX_BYPASS_MAX_AGE = 366 * 24 * 3600
+MAX_SECRET_LENGTH = 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _in_utc(value: datetime) -> datetime:
+    """The date-time must stay a date-time in UTC (years 1 to 9999) and as a unix timestamp."""
+    try:
+        value.astimezone(timezone.utc)
+        value.timestamp()
+    except (OverflowError, ValueError, OSError):
+        raise ValueError(
+            f"{value.isoformat()} is out of range once converted to UTC (years 1 to 9999)"
+        ) from None
+    return value
 
 
 def parse_rfc3339(value: Any) -> datetime:
@@ -33,7 +60,7 @@ def parse_rfc3339(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"{value.isoformat()} has no UTC offset; write it like {RFC3339_EXAMPLE}")
-        return value
+        return _in_utc(value)
     if not isinstance(value, str):
         raise ValueError(f"expected an RFC 3339 date-time with a UTC offset such as {RFC3339_EXAMPLE}")
     match = _RFC3339.match(value.strip())
@@ -49,11 +76,12 @@ def parse_rfc3339(value: Any) -> datetime:
         tz = timezone(-offset if sign == "-" else offset)
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        return datetime(
+        parsed = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz
         )
     except ValueError as exc:
         raise ValueError(f"not a valid date-time: {exc}") from None
+    return _in_utc(parsed)
 
 
 def validate_retry_after(value: Any) -> RetryAfter:
@@ -124,4 +152,56 @@ def validate_env_var_name(value: str) -> str:
         raise ValueError(
             "must be an environment variable name: letters, digits and '_', not starting with a digit"
         )
+    return value
+
+
+def validate_text(value: str) -> str:
+    """Text sent to clients must be encodable as UTF-8 (a lone surrogate is not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"contains {value[exc.start : exc.end]!r} at position {exc.start}, a lone surrogate that "
+            "cannot be sent as UTF-8"
+        ) from None
+    return value
+
+
+def validate_path_text(value: str) -> str:
+    """A file path the operating system can take: no NUL character."""
+    if "\x00" in value:
+        raise ValueError(f"contains a NUL character at position {value.index(chr(0))}; not a usable path")
+    return value
+
+
+def validate_bypass_secret(value: SecretStr) -> SecretStr:
+    """The secret is compared with what clients send in a URL or header, so it must survive both as is.
+
+    Never echoes the secret itself.
+    """
+    text = value.get_secret_value()
+    if text.endswith("\n") and text.rstrip("\r\n") == text.rstrip("\r\n").strip():
+        raise ValueError(
+            "ends with a newline (as secret files written by Kubernetes, Docker or echo usually do); "
+            "strip it, for example FASTAPI_MAINTENANCE_BYPASS__SECRET=\"$(tr -d '\\n' < secret-file)\""
+        )
+    if text != text.strip():
+        raise ValueError("starts or ends with whitespace; a client could not send it unchanged, remove it")
+    control = _CONTROL.search(text)
+    if control is not None:
+        raise ValueError(
+            f"contains a control character at position {control.start()}; use printable characters"
+        )
+    if len(text) > MAX_SECRET_LENGTH:
+        raise ValueError(f"is {len(text)} characters long; at most {MAX_SECRET_LENGTH} are allowed")
+    validate_text(text)
+    return value
+
+
+def validate_forwarded_header(value: Any) -> Any:
+    """Header names are case-insensitive: any spelling of a supported one is accepted."""
+    if isinstance(value, str):
+        for name in FORWARDED_HEADERS:
+            if value.strip().lower() == name.lower():
+                return name
     return value

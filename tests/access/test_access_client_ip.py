@@ -228,10 +228,22 @@ def test_unreadable_hop_stops_the_walk_with_unknown() -> None:
     assert resolver.resolve("10.0.0.1", xff(b"garbage, 198.51.100.9")) == ip_address("198.51.100.9")
 
 
-def test_x_forwarded_for_wins_over_forwarded() -> None:
-    resolver = ClientAddressResolver(PROXIES)
+def test_only_the_header_the_proxy_writes_is_read() -> None:
     headers = [*forwarded(b"for=198.51.100.1"), *xff(b"203.0.113.7")]
-    assert resolver.resolve("10.0.0.1", headers) == ip_address("203.0.113.7")
+    assert ClientAddressResolver(PROXIES).resolve("10.0.0.1", headers) == ip_address("203.0.113.7")
+    # A proxy writing Forwarded passes a client's forged X-Forwarded-For through: it must not count.
+    by_forwarded = ClientAddressResolver(PROXIES, header="Forwarded")
+    assert by_forwarded.resolve("10.0.0.1", headers) == ip_address("198.51.100.1")
+    assert by_forwarded.resolve("10.0.0.1", xff(b"203.0.113.7")) == ip_address("10.0.0.1")
+    assert ClientAddressResolver(PROXIES).resolve("10.0.0.1", forwarded(b"for=198.51.100.1")) == ip_address(
+        "10.0.0.1"
+    )
+    real_ip = ClientAddressResolver(PROXIES, header="x-real-ip")
+    assert real_ip.resolve("10.0.0.1", [(b"x-real-ip", b"198.51.100.4"), *xff(b"203.0.113.7")]) == ip_address(
+        "198.51.100.4"
+    )
+    with pytest.raises(ValueError, match="header must be one of"):
+        ClientAddressResolver(PROXIES, header="X-Client-IP")
 
 
 @pytest.mark.parametrize(
@@ -251,7 +263,7 @@ def test_x_forwarded_for_wins_over_forwarded() -> None:
     ],
 )
 def test_rfc7239_forwarded(value: bytes, expected: Optional[str]) -> None:
-    result = ClientAddressResolver(PROXIES).resolve("10.0.0.1", forwarded(value))
+    result = ClientAddressResolver(PROXIES, header="Forwarded").resolve("10.0.0.1", forwarded(value))
     assert (None if result is None else str(result)) == expected
 
 
@@ -356,4 +368,5 @@ def test_walk_matches_reference(chain: List[Union[IPv4Address, IPv6Address]], he
     as_forwarded = [
         ", ".join(f'for="{t}"' for t in texts[i : i + size]).encode() for i in range(0, len(texts), size)
     ]
-    assert ClientAddressResolver(trusted).resolve("10.0.0.1", forwarded(*(as_forwarded or [b""]))) == expected
+    by_forwarded = ClientAddressResolver(trusted, header="Forwarded")
+    assert by_forwarded.resolve("10.0.0.1", forwarded(*(as_forwarded or [b""]))) == expected

@@ -79,6 +79,24 @@ async def test_forwarded_for_through_a_trusted_proxy_is_honoured() -> None:
         spoofed = "203.0.113.7, 198.51.100.1"
         assert (await http.get("/orders", headers={"X-Forwarded-For": spoofed})).status_code == 503
         rfc7239 = 'for="[2001:db8::5]:443", for=203.0.113.7'
+        assert (
+            await http.get("/orders", headers={"Forwarded": rfc7239})
+        ).status_code == 503  # not the header
+
+
+@pytest.mark.anyio
+async def test_only_the_named_forwarded_header_is_believed() -> None:
+    """A proxy that writes Forwarded and passes a client's X-Forwarded-For through: the forgery is ignored."""
+    app = build_app(
+        enable_maintenance=True,
+        allowed_ips=["203.0.113.7"],
+        trusted_proxies=["127.0.0.1"],
+        forwarded_header="Forwarded",
+    )
+    async with client(app, "127.0.0.1") as http:
+        forged = {"X-Forwarded-For": "203.0.113.7", "Forwarded": "for=198.51.100.1"}
+        assert (await http.get("/orders", headers=forged)).status_code == 503
+        rfc7239 = 'for="[2001:db8::5]:443", for=203.0.113.7'
         assert (await http.get("/orders", headers={"Forwarded": rfc7239})).status_code == 200
 
 

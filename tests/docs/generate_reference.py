@@ -28,6 +28,7 @@ from fastapi_maintenance.settings.schema import config_json_schema
 
 COMMAND = "python -m tests.docs.generate_reference > docs/reference/configuration.md"
 Node = Dict[str, Any]
+ENVIRONMENT_LABEL = "Environment:"
 
 
 def _resolve(node: Node, defs: Dict[str, Node]) -> Node:
@@ -67,6 +68,11 @@ def type_text(node: Node, defs: Dict[str, Node]) -> str:
         if node.get("exclusiveMinimum") is not None:
             return f"integer > {node['exclusiveMinimum']}"
         return "integer"
+    if kind == "number":
+        low, high = node.get("exclusiveMinimum"), node.get("maximum")
+        if low is not None and high is not None:
+            return f"number > {low}, <= {high}"
+        return "number"
     if kind == "string":
         fmt = node.get("format")
         if fmt == "date-time":
@@ -119,12 +125,14 @@ def env_name(*keys: str) -> str:
 def _rows(
     properties: Dict[str, Node], defs: Dict[str, Node], model: Optional[type[BaseModel]], env: Any
 ) -> List[str]:
-    lines = ["| Key | Type | Default | Environment variable | Description |", "|---|---|---|---|---|"]
+    # The environment variable goes in the wide description column: in a narrow column of its own the
+    # theme breaks long identifiers mid-word (FASTAPI_MAIN TENANCE_ENAB LED).
+    lines = ["| Key | Type | Default | Description |", "|---|---|---|---|"]
     for name, node in properties.items():
         description = node.get("description") or _resolve(node, defs).get("description", "")
         lines.append(
             f"| `{name}` | {_cell(type_text(node, defs))} | {_cell(default_text(node, model, name))} "
-            f"| {env(name)} | {_cell(description)} |"
+            f"| {_cell(description)} {ENVIRONMENT_LABEL} {env(name)}. |"
         )
     return lines
 

@@ -139,13 +139,29 @@ async def test_trusted_proxies_as_the_page_describes(sandbox: Path) -> None:
         ("203.0.113.7", {"X-Forwarded-For": "198.51.100.9"}, 200),  # judged by the peer address
         ("10.2.2.2", {"X-Forwarded-For": "203.0.113.7, 10.1.1.1"}, 200),
         ("10.2.2.2", {"X-Forwarded-For": "203.0.113.7, 198.51.100.1"}, 503),
-        ("10.2.2.2", {"Forwarded": "for=203.0.113.7"}, 200),
+        ("10.2.2.2", {"Forwarded": "for=203.0.113.7"}, 503),  # not the named header
         ("10.2.2.2", {"X-Forwarded-For": "203.0.113.7, unknown"}, 503),
         ("10.2.2.2", {"X-Forwarded-For": "[[garbage"}, 503),
     ]
     for peer, headers, status in cases:
         async with client(app, peer=peer) as http:
             assert (await http.get("/orders", headers=headers)).status_code == status, (peer, headers)
+
+
+@pytest.mark.anyio
+async def test_a_proxy_writing_forwarded_as_the_page_describes(sandbox: Path) -> None:
+    _, path = load_block(EXEMPTIONS, "proxies-forwarded", sandbox)
+    app = FastAPI()
+    app.add_middleware(MaintenanceModeMiddleware.from_config(path, enable_maintenance=True))
+    app.add_api_route("/orders", echo_endpoint("/orders"))
+    cases = [
+        ({"Forwarded": "for=203.0.113.7"}, 200),
+        ({"X-Forwarded-For": "203.0.113.7"}, 503),  # passed through from the client: forged
+        ({"X-Forwarded-For": "203.0.113.7", "Forwarded": "for=198.51.100.1"}, 503),
+    ]
+    for headers, status in cases:
+        async with client(app, peer="10.2.2.2") as http:
+            assert (await http.get("/orders", headers=headers)).status_code == status, headers
 
 
 def test_bypass_secret_and_generator_lines(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,10 +25,20 @@ def _top_level_rows() -> Dict[str, Dict[str, str]]:
     rows: Dict[str, Dict[str, str]] = {}
     for line in text.splitlines():
         cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
-        if len(cells) == 5 and cells[0].startswith("`"):
+        if len(cells) == 4 and cells[0].startswith("`"):
             key = cells[0].strip("`")
-            rows[key] = {"type": cells[1], "default": cells[2], "env": cells[3].strip("`")}
+            env = re.search(r"Environment: `([A-Z_]+)`\.$", cells[3])
+            assert env is not None, line
+            rows[key] = {"type": cells[1], "default": cells[2], "env": env.group(1)}
     return rows
+
+
+def test_identifiers_are_never_in_a_narrow_column() -> None:
+    """Environment variable names sit in the description column, whole, never in a column of their own."""
+    for line in render().splitlines():
+        if line.startswith("| Key "):
+            assert line == "| Key | Type | Default | Description |"
+    assert "`FASTAPI_MAINTENANCE_ENABLED`" in render()
 
 
 def test_every_key_is_listed() -> None:

@@ -18,6 +18,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return repr(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, str):

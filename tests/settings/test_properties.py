@@ -196,16 +196,27 @@ def valid_settings(draw: st.DrawFn) -> Dict[str, Any]:
     )
     maybe("on_backend_error", st.sampled_from(["last_known", "open", "closed"]))
     maybe("read_only", st.booleans())
+    maybe("backend_timeout", st.floats(0.001, 60) | st.integers(1, 60))
+    maybe("forwarded_header", st.sampled_from(["X-Forwarded-For", "Forwarded", "X-Real-IP"]))
     maybe("allowed_ips", st.lists(IPS, max_size=3))
     maybe("trusted_proxies", st.lists(IPS, max_size=3))
     maybe(
         "bypass",
         st.fixed_dictionaries(
             {
-                "secret": TEXT.filter(lambda s: len(s) >= 16)
+                "secret": TEXT.filter(
+                    lambda s: (
+                        len(s) >= 16 and s == s.strip() and not any(ord(c) < 32 or c == "\x7f" for c in s)
+                    )
+                )
                 | st.text(alphabet="abc123", min_size=16, max_size=40)
             },
-            optional={"param": TOKEN, "header": TOKEN, "cookie": TOKEN, "max_age": st.integers(1, 10**8)},
+            optional={
+                "param": TOKEN,
+                "header": TOKEN,
+                "cookie": TOKEN,
+                "max_age": st.integers(1, 366 * 24 * 3600),
+            },
         ),
     )
     windows: List[Dict[str, Any]] = []
