@@ -81,7 +81,9 @@ def admin_router(
     actor_of: Callable[..., Any]
     if configured:
         actor_of = BearerTokenAuth(
-            configured, ClientAddressResolver(settings.trusted_proxies), FailedAttemptLog()
+            configured,
+            ClientAddressResolver(settings.trusted_proxies, header=settings.forwarded_header),
+            FailedAttemptLog(),
         ).dependency()
     else:
         actor_of = app_actor
