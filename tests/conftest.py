@@ -1,13 +1,17 @@
-"""Shared fixtures: a clean environment and no leftover default backend between tests."""
+"""Shared fixtures: a clean environment and no leftover default backend between tests, the anyio backend,
+and private redis-servers on 127.0.0.1 (skipped with an install hint when the binary is missing)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from fastapi_maintenance.control import _Defaults
+from tests.redis_support import RedisServer, running_redis
+from tests.support.processes import SETTINGS_PREFIX
 
 
 @pytest.fixture
@@ -19,10 +23,27 @@ def anyio_backend() -> str:
 def _clean_maintenance_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No FASTAPI_MAINTENANCE_* variable from the outer environment leaks into a test."""
     for name in list(os.environ):
-        if name.startswith("FASTAPI_MAINTENANCE_"):
+        if name.startswith(SETTINGS_PREFIX):
             monkeypatch.delenv(name)
     configured, fallback = _Defaults.configured, _Defaults.fallback
     _Defaults.configured = None
     _Defaults.fallback = None
     yield
     _Defaults.configured, _Defaults.fallback = configured, fallback
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server shared by the session (no persistence): tests use keys of their own and leave it running.
+
+    A test that stops, freezes or counts the clients of its server takes ``private_redis`` instead.
+    """
+    with running_redis(tmp_path_factory.mktemp("redis-shared")) as server:
+        yield server
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, free to be stopped, frozen and restarted on the same port."""
+    with running_redis(tmp_path) as server:
+        yield server
