@@ -12,7 +12,8 @@ import pytest
 
 from examples.demo import app
 from tests.support.asgi import client_for
-from tests.support.servers import free_port, wait_until_serving
+from tests.support.processes import free_port
+from tests.support.servers import wait_until_serving
 
 REPO = Path(__file__).resolve().parents[2]
 

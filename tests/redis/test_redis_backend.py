@@ -15,7 +15,8 @@ from redis.asyncio import Redis
 
 from fastapi_maintenance.backends.base import BackendUnavailable
 from fastapi_maintenance.backends.redis import RedisBackend
-from tests.redis_support import RedisServer, free_port, redis_server_binary
+from tests.redis_support import RedisServer, redis_server_binary
+from tests.support.processes import free_port
 
 BackendFactory = Callable[..., RedisBackend]
 Observed = Union[bool, None, str]
