@@ -33,6 +33,7 @@ async def test_the_demo_app_switches_maintenance_from_its_admin_routes() -> None
 
 @pytest.mark.http
 def test_the_demo_script_serves_the_app_on_loopback() -> None:
+    """The test command has installed the package and uvicorn, so the script starts without pip."""
     port = free_port()
     environment = {**os.environ, "PORT": str(port)}
     process = subprocess.Popen(
@@ -45,7 +46,7 @@ def test_the_demo_script_serves_the_app_on_loopback() -> None:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(base_url + "/health", process, timeout=120)
+        wait_until_serving(base_url + "/health", process, timeout=30)
         assert httpx.get(base_url + "/").json() == {"message": "Hello World"}
         assert httpx.post(base_url + "/admin/maintenance/on").status_code == 200
         assert httpx.get(base_url + "/").status_code == 503
