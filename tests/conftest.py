@@ -6,12 +6,25 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import List
 
 import pytest
 
 from fastapi_maintenance.control import _Defaults
 from tests.redis_support import RedisServer, running_redis
 from tests.support.processes import SETTINGS_PREFIX
+
+# Folders and files (under tests/) whose every test starts processes, servers or load: all slow.
+SLOW_PATHS = ("integration/", "bench/", "cli/test_cli_processes.py")
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Mark ``slow`` every test that runs a real uvicorn server (``http``) or lives in a slow path."""
+    tests_root = Path(__file__).resolve().parent
+    for item in items:
+        where = item.path.relative_to(tests_root).as_posix() if item.path.is_relative_to(tests_root) else ""
+        if where.startswith(SLOW_PATHS) or item.get_closest_marker("http") is not None:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
