@@ -13,13 +13,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Literal, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from starlette.types import ASGIApp
 
 from .apps import PassThroughMiddleware, build_app
 
-Impl = Literal["plain", "ours", "fm005"]
 ENV_VAR = "FASTAPI_MAINTENANCE_MODE"
 #: Globs in the TOML variant's settings; none matches the benchmark's traffic, so every request is judged.
 TOML_EXEMPT_GLOBS = ("/admin/**", "/internal/*", "/status")
@@ -35,7 +34,6 @@ class BuildContext:
 @dataclass(frozen=True)
 class Variant:
     name: str
-    impl: Impl
     maintenance: bool
     description: str
     build: Callable[[BuildContext], ASGIApp]
@@ -129,28 +127,15 @@ _OFF = {ENV_VAR: "0"}
 _ON = {ENV_VAR: "1"}
 
 VARIANTS: Tuple[Variant, ...] = (
-    Variant("bare", "plain", False, "bare FastAPI app", _bare),
-    Variant("floor", "plain", False, "bare app + do-nothing pure-ASGI middleware", _floor),
-    Variant("bare-503", "plain", True, "bare app whose routes return the same 503", _bare_503),
-    Variant("ours-env", "ours", False, "ours, env backend, off", _with_env_backend, _OFF),
-    Variant("ours-file", "ours", False, "ours, file backend, off", _with_file_backend(False)),
-    Variant("ours-memory", "ours", False, "ours, memory backend, off", _with_memory_backend),
-    Variant("ours-redis", "ours", False, "ours, Redis backend, off", _with_redis_backend, needs_redis=True),
-    Variant(
-        "ours-toml", "ours", False, "ours, settings from TOML (file backend, exempt globs), off", _from_toml
-    ),
-    Variant("ours-on", "ours", True, "ours, env backend, on", _with_env_backend, _ON),
-    Variant(
-        "fm005-env", "fm005", False, "fastapi-maintenance 0.0.5, env backend, off", _with_env_backend, _OFF
-    ),
-    Variant(
-        "fm005-file",
-        "fm005",
-        False,
-        "fastapi-maintenance 0.0.5, file backend, off",
-        _with_file_backend(False),
-    ),
-    Variant("fm005-on", "fm005", True, "fastapi-maintenance 0.0.5, env backend, on", _with_env_backend, _ON),
+    Variant("bare", False, "bare FastAPI app", _bare),
+    Variant("floor", False, "bare app + do-nothing pure-ASGI middleware", _floor),
+    Variant("bare-503", True, "bare app whose routes return the same 503", _bare_503),
+    Variant("ours-env", False, "ours, env backend, off", _with_env_backend, _OFF),
+    Variant("ours-file", False, "ours, file backend, off", _with_file_backend(False)),
+    Variant("ours-memory", False, "ours, memory backend, off", _with_memory_backend),
+    Variant("ours-redis", False, "ours, Redis backend, off", _with_redis_backend, needs_redis=True),
+    Variant("ours-toml", False, "ours, settings from TOML (file backend, exempt globs), off", _from_toml),
+    Variant("ours-on", True, "ours, env backend, on", _with_env_backend, _ON),
 )
 BY_NAME: Dict[str, Variant] = {variant.name: variant for variant in VARIANTS}
 
