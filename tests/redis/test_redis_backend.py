@@ -248,11 +248,7 @@ async def test_outage_is_bounded_logged_once_and_recovered_from(
 
 
 async def test_a_frozen_server_gives_bounded_errors_not_a_hang(
-    make_backend: BackendFactory,
-    private_redis: RedisServer,
-    redis_key: str,
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
+    make_backend: BackendFactory, private_redis: RedisServer, redis_key: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="fastapi_maintenance")
     backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=0.3)
