@@ -80,37 +80,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        found = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+    return found[0] if found else platform.processor() or "unknown"
 
 
-def _wrk_version(wrk: Optional[str]) -> str:
-    if wrk is None:
-        return "not used"
-    output = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False).stdout
-    return output.split("\n", 1)[0].replace("Copyright (C) 2012 Will Glozer", "").strip() or "unknown"
+def _output(*command: str) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()
 
 
 def metadata_block(arguments: List[str], wrk: Optional[str], rounds: str, clock: str) -> Dict[str, Any]:
     framework = " / ".join(metadata.version(name) for name in ("fastapi", "starlette", "pydantic", "anyio"))
-    commit = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "fastapi_maintenance"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = _output("git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD")
+    dirty = _output("git", "-C", str(REPO_ROOT), "status", "--porcelain", "fastapi_maintenance")
     from fastapi_maintenance import __version__
 
     return {
@@ -122,7 +104,7 @@ def metadata_block(arguments: List[str], wrk: Optional[str], rounds: str, clock:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "framework": framework,
         "uvicorn": metadata.version("uvicorn"),
-        "wrk": _wrk_version(wrk),
+        "wrk": "not used" if wrk is None else _output(wrk, "--version").split(" Copyright", 1)[0],
         "ours": f"{__version__} (commit {commit or '?'}{', with local changes' if dirty else ''})",
         "rounds": rounds,
         "clock": clock,
