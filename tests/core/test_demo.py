@@ -12,7 +12,7 @@ import pytest
 
 from examples.demo import app
 from tests.support.asgi import client_for
-from tests.support.processes import free_port
+from tests.support.processes import child_env, free_port
 from tests.support.servers import wait_until_serving
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ async def test_the_demo_app_switches_maintenance_from_its_admin_routes() -> None
 def test_the_demo_script_serves_the_app_on_loopback() -> None:
     """The test command has installed the package and uvicorn, so the script starts without pip."""
     port = free_port()
-    environment = {**os.environ, "PORT": str(port)}
+    environment = child_env({"PORT": str(port)})
     process = subprocess.Popen(
         ["bash", "scripts/demo.sh"],
         cwd=REPO,
