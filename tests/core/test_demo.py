@@ -12,7 +12,8 @@ import pytest
 
 from examples.demo import app
 from tests.support.asgi import client_for
-from tests.support.servers import free_port, wait_until_serving
+from tests.support.processes import child_env, free_port
+from tests.support.servers import wait_until_serving
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,8 +33,9 @@ async def test_the_demo_app_switches_maintenance_from_its_admin_routes() -> None
 
 @pytest.mark.http
 def test_the_demo_script_serves_the_app_on_loopback() -> None:
+    """The test command has installed the package and uvicorn, so the script starts without pip."""
     port = free_port()
-    environment = {**os.environ, "PORT": str(port)}
+    environment = child_env({"PORT": str(port)})
     process = subprocess.Popen(
         ["bash", "scripts/demo.sh"],
         cwd=REPO,
@@ -44,7 +46,7 @@ def test_the_demo_script_serves_the_app_on_loopback() -> None:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(base_url + "/health", process, timeout=120)
+        wait_until_serving(base_url + "/health", process, timeout=30)
         assert httpx.get(base_url + "/").json() == {"message": "Hello World"}
         assert httpx.post(base_url + "/admin/maintenance/on").status_code == 200
         assert httpx.get(base_url + "/").status_code == 503
