@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from .access import WindowSchedule
 from .errors import MaintenanceConfigError, require_extra
+from .record import MaintenanceState
 from .rules import Reason
 
 logger = logging.getLogger("fastapi_maintenance")
@@ -146,7 +147,14 @@ class MaintenanceResponder:
         self.response_callback = response_callback
         self.schedule = schedule
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send, reason: Optional[Reason]) -> None:
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        reason: Optional[Reason],
+        state: Optional[MaintenanceState] = None,
+    ) -> None:
         response = await self._from_callback(scope, receive)
         if response is None:
             response = self._built(scope, reason)

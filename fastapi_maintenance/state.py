@@ -11,6 +11,8 @@ import logging
 from typing import List, Optional
 
 from .backends.base import BaseStateBackend
+from .changes import ChangeListener, ChangeNotifier
+from .record import MaintenanceState, plain
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -18,12 +20,13 @@ _ATTRIBUTE = "_fastapi_maintenance_keeper"
 
 
 class Override:
-    """One active ``maintenance_mode_on/off`` context."""
+    """One active ``maintenance_mode_on/off`` context and the record it stands for (its message, ...)."""
 
-    __slots__ = ("value",)
+    __slots__ = ("state", "value")
 
-    def __init__(self, value: bool) -> None:
+    def __init__(self, value: bool, state: Optional[MaintenanceState] = None) -> None:
         self.value = value
+        self.state = state if state is not None else plain(value)
 
 
 class StateKeeper:
@@ -32,8 +35,10 @@ class StateKeeper:
     def __init__(self, backend: BaseStateBackend) -> None:
         self.backend = backend
         self.overrides: List[Override] = []
-        self.saved_before_overrides: Optional[bool] = None
-        self.last_known: Optional[bool] = None
+        self.saved_before_overrides: Optional[MaintenanceState] = None
+        #: The record last seen in the backend (peeked, read or written here); None before the first.
+        self.last_state: Optional[MaintenanceState] = None
+        self.changes = ChangeNotifier(backend)
         #: True while the backend's ``peek`` reports a failure: the fault policy answers without I/O.
         self.down = False
         self._failing = False
@@ -44,35 +49,52 @@ class StateKeeper:
         overrides = self.overrides
         return overrides[-1].value if overrides else None
 
-    def peek(self) -> Optional[bool]:
-        """The state without I/O, or None: then ``read`` must be awaited, unless ``down`` is set."""
+    @property
+    def last_known(self) -> Optional[bool]:
+        """Whether the last record seen keeps maintenance on now (its ``until`` not reached); None before any."""
+        state = self.last_state
+        return None if state is None else state.in_effect()
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener(old, new)`` whenever this keeper sees the backend's record change."""
+        self.changes.listeners.append(listener)
+
+    def peek(self) -> Optional[MaintenanceState]:
+        """The record without I/O, or None: then ``read`` must be awaited, unless ``down`` is set."""
         try:
-            value = self.backend.peek()
+            state = self.backend.peek_state()
         except Exception as exc:
             self.down = True
             self._failed(exc)
             return None
-        if value is not None and value is self.last_known and not self._failing:
-            return value  # the common case on every request: healthy and unchanged, nothing to record
+        if state is not None and state is self.last_state and not self._failing:
+            return state  # the common case on every request: healthy and unchanged, nothing to record
         self.down = False
-        if value is None:
+        if state is None:
             return None
         if self._failing:
             self._recovered()
-        self.last_known = value
-        return value
+        self.observe(state)
+        return state
 
-    async def read(self) -> Optional[bool]:
-        """The stored state, or None when the backend failed (logged once per outage)."""
+    async def read(self) -> Optional[MaintenanceState]:
+        """The stored record, or None when the backend failed (logged once per outage)."""
         try:
-            value = bool(await self.backend.get_value())
+            state = await self.backend.get_state()
         except Exception as exc:
             self._failed(exc)
             return None
         if self._failing:
             self._recovered()
-        self.last_known = value
-        return value
+        self.observe(state)
+        return state
+
+    def observe(self, state: MaintenanceState) -> None:
+        """Remember the record seen in the backend; a record different from the last one is a change."""
+        old = self.last_state
+        self.last_state = state
+        if old is not None and old is not state and old != state:
+            self.changes.changed(old, state)
 
     def _failed(self, exc: BaseException) -> None:
         if not self._failing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import BackendUnavailable, BaseStateBackend
+from .base import BackendUnavailable, BaseStateBackend, RecordNotSupported
 from .env import EnvVarBackend
 from .file import LocalFileBackend
 from .memory import MemoryBackend
@@ -18,6 +18,7 @@ __all__ = [
     "EnvVarBackend",
     "LocalFileBackend",
     "MemoryBackend",
+    "RecordNotSupported",
     "RedisBackend",
 ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
+from ..record import MaintenanceState, decode_record, plain
+
 logger = logging.getLogger("fastapi_maintenance")
 
 TRUTHY = frozenset({"1", "yes", "y", "true", "t", "on"})
@@ -50,3 +52,39 @@ class StateReader:
                 raw,
             )
         return False
+
+
+def parse_record(raw: Optional[str]) -> Optional[MaintenanceState]:
+    """A stored text as a record: a JSON object (a record), else an on/off text; None when it is neither."""
+    if raw is not None and raw.lstrip().startswith("{"):
+        try:
+            return decode_record(raw)
+        except ValueError:
+            return None
+    parsed = parse_state(raw)
+    return None if parsed is None else plain(parsed)
+
+
+class RecordReader(StateReader):
+    """Reads stored texts as records, warning once per distinct unreadable text (which counts as off)."""
+
+    def record(self, raw: Optional[str]) -> MaintenanceState:
+        parsed = parse_record(raw)
+        if parsed is not None:
+            return parsed
+        if self._warned != raw:
+            self._warned = raw
+            detail = ""
+            if raw is not None and raw.lstrip().startswith("{"):
+                try:
+                    decode_record(raw)
+                except ValueError as exc:
+                    detail = f" ({exc})"
+            logger.warning(
+                "%s holds %r, neither an on/off value (1/0, yes/no, true/false, on/off) nor a maintenance "
+                "record%s; maintenance mode is treated as off.",
+                self.where,
+                raw,
+                detail,
+            )
+        return plain(False)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar, Optional
 
+from ..record import MaintenanceState, plain
 from ._parse import format_state, parse_state
 
 
 class BackendUnavailable(RuntimeError):
     """Raised by a backend that knows its store cannot be reached right now."""
+
+
+class RecordNotSupported(TypeError):
+    """Raised when a backend that stores only on/off is asked to store a message, end time, reason or actor."""
 
 
 class BaseStateBackend(ABC):
@@ -36,6 +41,33 @@ class BaseStateBackend(ABC):
     @abstractmethod
     async def set_value(self, value: bool) -> None:
         """Store the maintenance state."""
+
+    async def get_state(self) -> MaintenanceState:
+        """The stored record. The default wraps ``get_value``: a bool backend has no other field."""
+        return plain(bool(await self.get_value()))
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        """Store the record. The default stores a plain record through ``set_value`` and refuses any other."""
+        if not state.is_plain:
+            fields = ", ".join(name for name in state.to_dict() if name != "active")
+            name, kind = self.describe(), type(self).__name__
+            label = name if name == kind else f"{name} ({kind})"
+            raise RecordNotSupported(
+                f"The state backend {label} stores only on/off through "
+                f"set_value; it cannot store {fields}. Use a file, memory or redis backend, or implement "
+                "get_state/set_state (and peek_state) in the backend."
+            )
+        await self.set_value(state.active)
+
+    def peek_state(self) -> Optional[MaintenanceState]:
+        """The record if it is known without I/O, else None; like ``peek``, it may raise.
+
+        The default wraps ``peek``. A backend overriding it returns the same
+        object for as long as the record is unchanged: the middleware compares
+        by identity on every request.
+        """
+        value = self.peek()
+        return None if value is None else plain(bool(value))
 
     def peek(self) -> Optional[bool]:
         """Return the state if it is known without I/O, else None.

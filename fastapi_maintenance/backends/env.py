@@ -6,6 +6,7 @@ import logging
 import os
 from typing import Any, Dict, Optional
 
+from ..record import MaintenanceState, plain
 from ._parse import StateReader
 from .base import BaseStateBackend
 
@@ -51,6 +52,10 @@ class EnvVarBackend(BaseStateBackend):
         if raw is self._raw or raw == self._raw:
             return self._value
         return self._parse(raw)
+
+    def peek_state(self) -> MaintenanceState:
+        # ON and OFF are shared objects: an unchanged variable gives the identical record.
+        return plain(self.peek())
 
     def _parse(self, raw: Optional[str]) -> bool:
         parsed = self._read(raw)

@@ -9,14 +9,18 @@ import time
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
-from ._parse import StateReader, format_state
+from ..record import OFF, MaintenanceState, encode_state, plain
+from ._parse import RecordReader
 from .base import BaseStateBackend
 
 _Signature = Tuple[int, int, int]
 
+#: The most a state file is read of; a record is a few hundred bytes.
+_MAX_TEXT = 64 * 1024
+
 
 class LocalFileBackend(BaseStateBackend):
-    """State in a file holding ``1`` or ``0``.
+    """State in a file holding ``1`` or ``0``, or a JSON record when more than on/off is stored.
 
     Reads are cached: the file is stat-ed at most once per ``check_interval``
     seconds and re-read only when its inode, size or mtime changed, so a request
@@ -29,70 +33,80 @@ class LocalFileBackend(BaseStateBackend):
     def __init__(self, file_path: Union[str, os.PathLike[str]], *, check_interval: float = 0.5) -> None:
         self.file_path = Path(file_path)
         self.check_interval = check_interval
-        self._value = False
+        self._state = OFF
         self._signature: Optional[_Signature] = None
         self._next_check = 0.0
         self._error: Optional[OSError] = None
-        self._read = StateReader(f"State file {self.file_path}")
+        self._read = RecordReader(f"State file {self.file_path}")
 
     def peek(self) -> bool:
+        return self.peek_state().in_effect()
+
+    def peek_state(self) -> MaintenanceState:
         now = time.monotonic()
         if now < self._next_check:
             if self._error is not None:
                 raise self._error
-            return self._value
+            return self._state
         self._next_check = now + self.check_interval
         return self._refresh()
 
-    def _refresh(self) -> bool:
+    def _refresh(self) -> MaintenanceState:
         try:
             stat = os.stat(self.file_path)
         except FileNotFoundError:
-            self._error = None
-            self._signature = None
-            self._value = False
-            return False
+            return self._missing()
         except OSError as exc:
             self._error = exc
             raise
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if signature == self._signature and self._error is None:
-            return self._value
+            return self._state
         try:
             with open(self.file_path, encoding="utf-8") as handle:
-                text = handle.read(64)
+                text = handle.read(_MAX_TEXT)
         except FileNotFoundError:
-            self._error = None
-            self._signature = None
-            self._value = False
-            return False
+            return self._missing()
         except (OSError, UnicodeDecodeError) as exc:
             error = exc if isinstance(exc, OSError) else OSError(f"{self.file_path}: not UTF-8 text")
             self._error = error
             raise error from exc
         self._error = None
         self._signature = signature
-        self._value = self._read(text)
-        return self._value
+        state = self._read.record(text)
+        if state != self._state:  # keep the identical object while the record is unchanged
+            self._state = state
+        return self._state
+
+    def _missing(self) -> MaintenanceState:
+        self._error = None
+        self._signature = None
+        self._state = OFF
+        return OFF
 
     async def get_value(self) -> bool:
-        self._next_check = 0.0
-        return self.peek()
+        return (await self.get_state()).in_effect()
 
     async def set_value(self, value: bool) -> None:
-        value = bool(value)
+        await self.set_state(plain(bool(value)))
+
+    async def get_state(self) -> MaintenanceState:
+        self._next_check = 0.0
+        return self.peek_state()
+
+    async def set_state(self, state: MaintenanceState) -> None:
         folder = self.file_path.parent
         fd, temp_name = tempfile.mkstemp(prefix=f".{self.file_path.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(format_state(value))
+                handle.write(encode_state(state))
             os.chmod(temp_name, 0o644)
             os.replace(temp_name, self.file_path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
             raise
-        self._value = value
+        self._state = state
         self._error = None
         self._signature = None
         self._next_check = 0.0
