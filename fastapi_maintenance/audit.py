@@ -1,9 +1,10 @@
 """The audit line: every change made through this library, on the logger ``fastapi_maintenance.audit``.
 
 One INFO line per change with the fields as structured ``extra`` (``action``,
-``active``, ``message``, ``until``, ``reason``, ``actor``, ``backend``), so a
-JSON log formatter or a handler can ship them as they are. Datetimes are
-RFC 3339 text.
+``active``, ``client_message``, ``until``, ``reason``, ``actor``,
+``backend``), so a JSON log formatter or a handler can ship them as they are.
+The record's ``message`` travels as ``client_message`` because the standard
+library reserves ``message`` on a log record. Datetimes are RFC 3339 text.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def audit(action: str, state: MaintenanceState, backend: BaseStateBackend) -> No
         extra={
             "action": action,
             "active": state.active,
-            "message": state.message,
+            "client_message": state.message,
             "until": until,
             "reason": why,
             "actor": state.actor,

@@ -39,28 +39,31 @@ class EnvVarBackend(BaseStateBackend):
         self._raw: Optional[str] = None
         self._stored: Any = None
         self._value = False
+        self._state = plain(False)
         self._read = StateReader(f"Environment variable {self.var_name}")
 
     def peek(self) -> bool:
+        return self.peek_state().active
+
+    def peek_state(self) -> MaintenanceState:
+        # Called on every request: an unchanged variable returns the identical record object.
         data = self._environ_data
         if data is not None:
             stored = data.get(self._environ_key)
             if stored is self._stored:
-                return self._value
+                return self._state
             self._stored = stored
         raw = os.environ.get(self.var_name)
         if raw is self._raw or raw == self._raw:
-            return self._value
-        return self._parse(raw)
-
-    def peek_state(self) -> MaintenanceState:
-        # ON and OFF are shared objects: an unchanged variable gives the identical record.
-        return plain(self.peek())
+            return self._state
+        self._parse(raw)
+        return self._state
 
     def _parse(self, raw: Optional[str]) -> bool:
         parsed = self._read(raw)
         self._raw = raw
         self._value = parsed
+        self._state = plain(parsed)
         return parsed
 
     async def get_value(self) -> bool:
