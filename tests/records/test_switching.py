@@ -76,10 +76,14 @@ def app_with(backend: BaseStateBackend, **kwargs: Any) -> FastAPI:
 
 
 @pytest.mark.parametrize("kind", RECORD_BACKENDS)
-async def test_a_record_is_written_and_read_whole(kind: str, make_backend: Callable[[str], BaseStateBackend]) -> None:
+async def test_a_record_is_written_and_read_whole(
+    kind: str, make_backend: Callable[[str], BaseStateBackend]
+) -> None:
     backend = make_backend(kind)
     until = datetime.now(timezone.utc) + timedelta(hours=1)
-    await set_maintenance_mode(True, backend, message="DB upgrade", until=until, reason="ticket 42", actor="ann")
+    await set_maintenance_mode(
+        True, backend, message="DB upgrade", until=until, reason="ticket 42", actor="ann"
+    )
     state = await get_maintenance_state(backend)
     assert (state.active, state.message, state.until, state.reason, state.actor) == (
         True,
@@ -248,9 +252,7 @@ async def test_an_override_with_a_message_on_a_bool_backend_is_refused_before_it
     assert backend.writes == [True, False]
 
 
-async def test_every_change_logs_one_audit_line(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_every_change_logs_one_audit_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     backend = LocalFileBackend(tmp_path / "state")
     caplog.set_level(logging.INFO, logger="fastapi_maintenance.audit")
     until = datetime.now(timezone.utc) + timedelta(hours=1)

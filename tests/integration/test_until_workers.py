@@ -1,0 +1,71 @@
+"""``until`` under a real uvicorn with two worker processes sharing one state file.
+
+The record is written once; no process writes when ``until`` passes and no
+clock job runs, yet every worker answers off within a second of ``until``,
+because each compares the clock with ``until`` on its decision path.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import anyio
+import httpx
+import pytest
+
+from fastapi_maintenance import set_maintenance_mode
+from fastapi_maintenance.backends import LocalFileBackend
+from tests.support.servers import uvicorn_server
+
+from .conftest import REPO_ROOT, write_config
+from .load import PID_HEADER
+
+pytestmark = [pytest.mark.http, pytest.mark.anyio, pytest.mark.timeout(90)]
+
+APP = "tests.integration.served_app:app"
+WORKERS = 2
+
+
+async def answers_by_worker(client: httpx.AsyncClient, within: float, wanted: int) -> Dict[str, int]:
+    """Fresh connections until ``wanted`` workers answered (or time is up): each worker's status code."""
+    seen: Dict[str, int] = {}
+    end = time.monotonic() + within
+    while len(seen) < wanted and time.monotonic() < end:
+        response = await client.get("/", headers={"Connection": "close"})
+        seen[response.headers[PID_HEADER]] = response.status_code
+        await anyio.sleep(0.01)
+    return seen
+
+
+async def test_every_worker_answers_off_within_a_second_of_until(tmp_path: Path) -> None:
+    state_file = tmp_path / "state"
+    config = write_config(tmp_path, f'backend = {{ type = "file", path = "{state_file}" }}\n')
+    env = {"FASTAPI_MAINTENANCE_CONFIG": str(config)}
+    with uvicorn_server(APP, cwd=REPO_ROOT, env=env, extra_args=["--workers", str(WORKERS)]) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=5.0) as client:
+            before = await answers_by_worker(client, 30.0, WORKERS)
+            assert len(before) == WORKERS and set(before.values()) == {200}, before
+            until = datetime.now(timezone.utc) + timedelta(seconds=4)
+            await set_maintenance_mode(True, LocalFileBackend(state_file), message="upgrade", until=until)
+            written = (state_file.read_bytes(), state_file.stat().st_mtime_ns, state_file.stat().st_ino)
+            await anyio.sleep(1.0)  # the file backend's check_interval (0.5 s) has passed in every worker
+            during = await answers_by_worker(client, 2.0, WORKERS)
+            assert len(during) == WORKERS and set(during.values()) == {503}, during
+            left = (until - datetime.now(timezone.utc)).total_seconds()
+            assert left > 0.2, "the machine is too slow for this test's timing"
+            await anyio.sleep(left)
+            answers: List[Tuple[float, str, int]] = []
+            end = until + timedelta(seconds=2)
+            while datetime.now(timezone.utc) < end:
+                response = await client.get("/", headers={"Connection": "close"})
+                after_until = (datetime.now(timezone.utc) - until).total_seconds()
+                answers.append((after_until, response.headers[PID_HEADER], response.status_code))
+                await anyio.sleep(0.01)
+    late = [(pid, status) for after, pid, status in answers if after >= 1.0]
+    workers_late: Set[str] = {pid for pid, _ in late}
+    assert len(workers_late) == WORKERS, f"not every worker answered after until + 1 s: {answers}"
+    assert {status for _, status in late} == {200}, [a for a in answers if a[2] != 200]
+    assert (state_file.read_bytes(), state_file.stat().st_mtime_ns, state_file.stat().st_ino) == written
