@@ -47,13 +47,15 @@ async def test_every_worker_answers_off_within_a_second_of_until(tmp_path: Path)
     with uvicorn_server(APP, cwd=REPO_ROOT, env=env, extra_args=["--workers", str(WORKERS)]) as base_url:
         async with httpx.AsyncClient(base_url=base_url, timeout=5.0) as client:
             before = await answers_by_worker(client, 30.0, WORKERS)
-            assert len(before) == WORKERS and set(before.values()) == {200}, before
+            assert len(before) == WORKERS, before
+            assert set(before.values()) == {200}, before
             until = datetime.now(timezone.utc) + timedelta(seconds=4)
             await set_maintenance_mode(True, LocalFileBackend(state_file), message="upgrade", until=until)
             written = (state_file.read_bytes(), state_file.stat().st_mtime_ns, state_file.stat().st_ino)
             await anyio.sleep(1.0)  # the file backend's check_interval (0.5 s) has passed in every worker
             during = await answers_by_worker(client, 2.0, WORKERS)
-            assert len(during) == WORKERS and set(during.values()) == {503}, during
+            assert len(during) == WORKERS, during
+            assert set(during.values()) == {503}, during
             left = (until - datetime.now(timezone.utc)).total_seconds()
             assert left > 0.2, "the machine is too slow for this test's timing"
             await anyio.sleep(left)

@@ -47,7 +47,8 @@ def test_every_record_survives_its_stored_text(record: MaintenanceState) -> None
 def test_old_texts_read_as_plain_records(text: str) -> None:
     record = parse_record(text)
     assert record in (ON, OFF)
-    assert record is not None and record.is_plain
+    assert record is not None
+    assert record.is_plain
 
 
 def test_a_stored_record_is_a_json_object_of_the_set_fields() -> None:

@@ -55,11 +55,12 @@ def run_python(code: str, *args: str) -> str:
 async def test_another_process_reads_the_message_and_the_end_this_one_sees(tmp_path: Path) -> None:
     path = tmp_path / "state"
     until = datetime.now(timezone.utc) + timedelta(seconds=1.5)
-    run_python(WRITER, str(path), until.isoformat(), "Spiel läuft – bis gleich")
-    assert run_python(READER, str(path)) == f"True Spiel läuft – bis gleich {until.isoformat()} True"
+    run_python(WRITER, str(path), until.isoformat(), "Wartung läuft, bis gleich")
+    assert run_python(READER, str(path)) == f"True Wartung läuft, bis gleich {until.isoformat()} True"
     here = LocalFileBackend(path)
     state = await get_maintenance_state(here)
-    assert state.message == "Spiel läuft – bis gleich" and state.until == until
+    assert state.message == "Wartung läuft, bis gleich"
+    assert state.until == until
     assert await here.get_value() is True
     await asyncio.sleep((until - datetime.now(timezone.utc)).total_seconds() + 0.05)
     assert await here.get_value() is False  # the end came from the clock

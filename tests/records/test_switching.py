@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import pytest
 from fastapi import FastAPI
@@ -92,7 +92,8 @@ async def test_a_record_is_written_and_read_whole(
         "ticket 42",
         "ann",
     )
-    assert state.since is not None and state.since <= datetime.now(timezone.utc)
+    assert state.since is not None
+    assert state.since <= datetime.now(timezone.utc)
     assert await get_maintenance_mode(backend) is True
     assert await backend.get_value() is True
     await set_maintenance_mode(False, backend)
@@ -122,7 +123,9 @@ async def test_switching_on_while_on_updates_without_a_moment_off(tmp_path: Path
     first = await observer.get_state()
     await set_maintenance_mode(True, backend, message="second", duration=timedelta(minutes=30))
     second = await observer.get_state()
-    assert second.active and second.message == "second" and second.since == first.since
+    assert second.active
+    assert second.message == "second"
+    assert second.since == first.since
     assert second.until is not None
     # Every text the file ever held said "on": the write is one atomic replace.
     assert second.in_effect()
@@ -246,7 +249,8 @@ async def test_an_override_with_a_message_on_a_bool_backend_is_refused_before_it
     with pytest.raises(RecordNotSupported):
         async with maintenance_mode_on(backend, message="x"):
             raise AssertionError("not reached")
-    assert backend.writes == [] and await get_maintenance_mode(backend) is False
+    assert backend.writes == []
+    assert await get_maintenance_mode(backend) is False
     async with maintenance_mode_on(backend):  # without fields: as in 0.0.5
         assert backend.writes == [True]
     assert backend.writes == [True, False]
@@ -287,8 +291,8 @@ async def test_a_read_only_backend_switch_is_not_audited(
 
 
 @pytest.fixture
-async def shared_file(tmp_path: Path) -> AsyncIterator[Path]:
-    yield tmp_path / "state"
+def shared_file(tmp_path: Path) -> Path:
+    return tmp_path / "state"
 
 
 async def test_on_change_is_called_with_old_and_new_sync_and_async(
@@ -322,6 +326,7 @@ async def test_on_change_is_called_with_old_and_new_sync_and_async(
     assert [(kind, old, state) for kind, old, state in calls] == [("sync", OFF, new), ("async", OFF, new)]
     changed = [r for r in caplog.records if r.getMessage().startswith("Maintenance state changed in")]
     # One line per backend object that saw the change: the writer's (its own write) and the reader's.
-    assert len(changed) == 2 and all(r.levelno == logging.INFO for r in changed)
+    assert len(changed) == 2
+    assert all(r.levelno == logging.INFO for r in changed)
     assert "off -> on message='now'" in changed[0].getMessage()
     assert "on_change callback" in caplog.text

@@ -54,7 +54,8 @@ async def test_a_record_is_stored_as_json_and_published_in_the_same_transaction(
         "since": json.loads(stored)["since"],
     }
     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-    assert message is not None and message["data"] == stored
+    assert message is not None
+    assert message["data"] == stored
     await pubsub.aclose()
     await set_maintenance_mode(True, backend)
     assert await raw_client.get(redis_key) == b"1"
@@ -101,7 +102,9 @@ async def test_two_apps_see_the_same_message_and_the_same_end(
         written = await raw_client.get(redis_key)
         await until_true(lambda: two.peek_state() == one.peek_state(), 1.0, "the record in the second app")
         seen = two.peek_state()
-        assert seen is not None and seen.message == "Back at 03:00" and seen.until is not None
+        assert seen is not None
+        assert seen.message == "Back at 03:00"
+        assert seen.until is not None
         assert (await first.get("/")).status_code == 503
         assert (await second.get("/")).status_code == 503
         await asyncio.sleep(max(0.0, (seen.until - datetime.now(timezone.utc)).total_seconds()) + 0.05)
