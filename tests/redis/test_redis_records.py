@@ -46,6 +46,7 @@ async def test_a_record_is_stored_as_json_and_published_in_the_same_transaction(
     until = datetime.now(timezone.utc) + timedelta(minutes=30)
     await set_maintenance_mode(True, backend, message="Database upgrade", until=until, actor="ann")
     stored = await raw_client.get(redis_key)
+    assert isinstance(stored, bytes)
     assert json.loads(stored) == {
         "active": True,
         "message": "Database upgrade",
@@ -56,7 +57,7 @@ async def test_a_record_is_stored_as_json_and_published_in_the_same_transaction(
     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
     assert message is not None
     assert message["data"] == stored
-    await pubsub.aclose()
+    await pubsub.aclose()  # type: ignore[no-untyped-call]
     await set_maintenance_mode(True, backend)
     assert await raw_client.get(redis_key) == b"1"
     await set_maintenance_mode(False, backend)
