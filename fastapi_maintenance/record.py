@@ -31,7 +31,7 @@ Duration = Union[timedelta, int, float]
 
 _TEXT_FIELDS = ("message", "reason", "actor")
 _TIME_FIELDS = ("until", "since")
-_FIELDS = ("active", *_TEXT_FIELDS, *_TIME_FIELDS)
+_FIELDS = ("active", "message", "until", "reason", "actor", "since")  # the stored order
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,8 @@ class RecordReader(StateReader):
                 except ValueError as exc:
                     detail = f" ({exc})"
             logger.warning(
-                "%s holds %r, neither an on/off value (1/0, yes/no, true/false, on/off) nor a maintenance "
-                "record%s; maintenance mode is treated as off.",
+                "%s holds %r, not a recognised on/off value (use 1/0, yes/no, true/false, on/off) nor a "
+                "maintenance record (a JSON object)%s; maintenance mode is treated as off.",
                 self.where,
                 raw,
                 detail,
