@@ -148,8 +148,7 @@ class MaintenanceModeMiddleware:
                     await early(scope, receive, send)
                     return
                 if decision.maintenance:
-                    shown = record if record is not None and record.in_effect() else None
-                    await self._responder(scope, receive, send, decision.reason, shown)
+                    await self._responder(scope, receive, send, decision.reason, self._shown(record, state))
                     return
             await self.app(scope, receive, send)
         finally:
@@ -191,6 +190,16 @@ class MaintenanceModeMiddleware:
         schedule = self._schedule
         in_window = not backend_state and schedule is not None and schedule.is_active()
         return global_state(None, None, backend_state, in_window)
+
+    def _shown(self, record: Optional[MaintenanceState], state: Decision) -> Optional[MaintenanceState]:
+        """The record the response may show: the one maintenance came from, while it is in effect.
+
+        While the backend is down under the ``last_known`` policy, that is the last record seen.
+        """
+        keeper = self._keeper
+        if record is None and keeper.down and state.reason is Reason.BACKEND:
+            record = keeper.last_state if self.plan.on_backend_error == "last_known" else None
+        return record if record is not None and record.in_effect() else None
 
     def _fault_value(self) -> bool:
         policy = self.plan.on_backend_error

@@ -20,6 +20,7 @@ from fastapi_maintenance import (
     set_maintenance_mode,
 )
 from fastapi_maintenance.backends import (
+    BackendUnavailable,
     BaseStateBackend,
     EnvVarBackend,
     LocalFileBackend,
@@ -330,3 +331,65 @@ async def test_on_change_is_called_with_old_and_new_sync_and_async(
     assert all(r.levelno == logging.INFO for r in changed)
     assert "off -> on message='now'" in changed[0].getMessage()
     assert "on_change callback" in caplog.text
+
+
+class BreakableMemory(MemoryBackend):
+    """A record backend whose in-memory answer can be made to report an outage, as Redis's does."""
+
+    broken = False
+
+    def peek_state(self) -> Optional[MaintenanceState]:
+        if self.broken:
+            raise BackendUnavailable("store unreachable")
+        return super().peek_state()
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("last_known", "before the outage"), ("closed", None)])
+async def test_during_an_outage_the_last_known_record_is_what_the_response_shows(
+    policy: str, expected: Optional[str]
+) -> None:
+    backend = BreakableMemory()
+    await set_maintenance_mode(True, backend, message="before the outage")
+    app = app_with(backend, on_backend_error=policy)
+    seen: List[Optional[MaintenanceState]] = []
+    async with client_for(app) as http:
+        assert (await http.get("/")).status_code == 503
+        middleware = find_middleware(app)
+        original = middleware._responder
+
+        async def recording(scope: Any, receive: Any, send: Any, reason: Any, state: Any = None) -> None:
+            seen.append(state)
+            await original(scope, receive, send, reason, state)
+
+        middleware._responder = recording  # type: ignore[assignment]
+        backend.broken = True
+        assert (await http.get("/")).status_code == 503
+    assert [state.message if state else None for state in seen] == [expected]
+
+
+async def test_from_config_passes_on_change_to_each_middleware(tmp_path: Path) -> None:
+    config = tmp_path / "maintenance.toml"
+    state_file = tmp_path / "state"
+    config.write_text(f'backend = {{ type = "file", path = "{state_file}" }}\n')
+    calls: List[Tuple[bool, bool]] = []
+    app = FastAPI()
+    app.add_middleware(
+        MaintenanceModeMiddleware.from_config(
+            config, on_change=lambda old, new: calls.append((old.active, new.active))
+        )
+    )
+
+    @app.get("/")
+    async def root() -> str:
+        return "ok"
+
+    async with client_for(app) as http:
+        assert (await http.get("/")).status_code == 200
+        await set_maintenance_mode(True, find_middleware(app).backend, actor="ops")
+        assert (await http.get("/")).status_code == 503
+    assert calls == [(False, True)]
+
+
+def test_on_change_must_be_callable() -> None:
+    with pytest.raises(TypeError, match="on_change must be a callable"):
+        MaintenanceModeMiddleware(app_with(MemoryBackend()), backend=MemoryBackend(), on_change="nope")  # type: ignore[arg-type]
