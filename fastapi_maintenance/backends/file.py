@@ -95,11 +95,16 @@ class LocalFileBackend(BaseStateBackend):
         return self.peek_state()
 
     async def set_state(self, state: MaintenanceState) -> None:
+        text = encode_state(state)
+        if len(text.encode("utf-8")) > _MAX_TEXT:  # it would be read back truncated, as off
+            raise ValueError(
+                f"State file {self.file_path}: the record is longer than {_MAX_TEXT} bytes; shorten its message"
+            )
         folder = self.file_path.parent
         fd, temp_name = tempfile.mkstemp(prefix=f".{self.file_path.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(encode_state(state))
+                handle.write(text)
             os.chmod(temp_name, 0o644)
             os.replace(temp_name, self.file_path)
         except BaseException:

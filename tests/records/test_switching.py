@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Tuple
@@ -393,3 +394,14 @@ async def test_from_config_passes_on_change_to_each_middleware(tmp_path: Path) -
 def test_on_change_must_be_callable() -> None:
     with pytest.raises(TypeError, match="on_change must be a callable"):
         MaintenanceModeMiddleware(app_with(MemoryBackend()), backend=MemoryBackend(), on_change="nope")  # type: ignore[arg-type]
+
+
+async def test_a_record_too_long_for_the_file_is_refused_before_it_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    backend = LocalFileBackend(path)
+    await set_maintenance_mode(True, backend, message="short")
+    before = path.read_text()
+    with pytest.raises(ValueError, match="longer than 65536 bytes; shorten its message"):
+        await set_maintenance_mode(True, backend, message="x" * 70_000)
+    assert path.read_text() == before
+    assert os.listdir(tmp_path) == ["state"]  # no temporary file left behind
