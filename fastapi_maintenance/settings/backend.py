@@ -21,6 +21,7 @@ from ..backends.env import DEFAULT_ENV_VAR
 from .values import validate_env_var_name
 
 __all__ = [
+    "BACKEND_TABLE_TYPES",
     "BACKEND_TYPES",
     "CONFIG_MODELS",
     "DEFAULT_REDIS_KEY",
@@ -152,6 +153,8 @@ CONFIG_MODELS: Dict[str, Type[BaseModel]] = {
     model.model_fields["type"].default: model for model in get_args(get_args(BackendConfig)[0])
 }
 BACKEND_TYPES = tuple(CONFIG_MODELS)
+#: How the table form names its kind, for messages.
+BACKEND_TABLE_TYPES = "type = " + " | ".join(repr(kind) for kind in BACKEND_TYPES)
 
 
 def backend_from_string(text: str) -> Dict[str, Any]:
@@ -160,9 +163,7 @@ def backend_from_string(text: str) -> Dict[str, Any]:
 
     table = table_from_string(text)
     if table is None:
-        raise ValueError(
-            f"not a backend; use {BACKEND_STRING_FORMS} or a table with type = 'env' | 'file' | 'memory' | 'redis'"
-        )
+        raise ValueError(f"not a backend; use {BACKEND_STRING_FORMS} or a table with {BACKEND_TABLE_TYPES}")
     return table
 
 
