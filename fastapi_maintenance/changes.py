@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, Optional, Set
 
 from .record import MaintenanceState
@@ -25,12 +26,29 @@ ChangeListener = Callable[[MaintenanceState, MaintenanceState], Optional[Awaitab
 
 
 class ChangeNotifier:
-    """The change line and the callbacks for one backend's keeper."""
+    """The change line and the callbacks for one backend's keeper.
+
+    A bound method is held weakly: a backend shared by many apps (a test suite building one app
+    per test) does not keep every app's middleware alive, nor call it after it is gone.
+    """
 
     def __init__(self, backend: BaseStateBackend) -> None:
         self.backend = backend
-        self.listeners: List[ChangeListener] = []
+        self._listeners: List[Callable[[], Optional[ChangeListener]]] = []
         self._tasks: Set[asyncio.Future[Any]] = set()  # strong references until each callback ends
+
+    def add(self, listener: ChangeListener) -> None:
+        if inspect.ismethod(listener):
+            self._listeners.append(weakref.WeakMethod(listener))
+        else:
+            self._listeners.append(lambda: listener)
+
+    @property
+    def listeners(self) -> List[ChangeListener]:
+        """The listeners still alive (the dead ones are dropped)."""
+        alive = [(ref, ref()) for ref in self._listeners]
+        self._listeners = [ref for ref, listener in alive if listener is not None]
+        return [listener for _, listener in alive if listener is not None]
 
     def changed(self, old: MaintenanceState, new: MaintenanceState) -> None:
         logger.info(
@@ -39,7 +57,7 @@ class ChangeNotifier:
             describe_state(old),
             describe_state(new),
         )
-        for listener in list(self.listeners):
+        for listener in self.listeners:
             self._call(listener, old, new)
 
     def _call(self, listener: ChangeListener, old: MaintenanceState, new: MaintenanceState) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Awaitable, Optional, Tuple, Union
 
 from starlette._utils import get_route_path
 from starlette.responses import Response
@@ -83,8 +83,9 @@ class MaintenanceModeMiddleware:
         self._route_count = -1
         self._may_force_on = plan.maintenance_paths is not None
         self._schedule = plan.schedule
+        self._on_change = on_change
         if on_change is not None:
-            self._keeper.add_listener(on_change)
+            self._keeper.add_listener(self._changed)  # held weakly: the keeper may outlive this app
 
     @classmethod
     def from_config(
@@ -200,6 +201,10 @@ class MaintenanceModeMiddleware:
         if record is None and keeper.down and state.reason is Reason.BACKEND:
             record = keeper.last_state if self.plan.on_backend_error == "last_known" else None
         return record if record is not None and record.in_effect() else None
+
+    def _changed(self, old: MaintenanceState, new: MaintenanceState) -> Optional[Awaitable[None]]:
+        on_change = self._on_change
+        return on_change(old, new) if on_change is not None else None
 
     def _fault_value(self) -> bool:
         policy = self.plan.on_backend_error

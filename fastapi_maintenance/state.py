@@ -57,7 +57,7 @@ class StateKeeper:
 
     def add_listener(self, listener: ChangeListener) -> None:
         """Call ``listener(old, new)`` whenever this keeper sees the backend's record change."""
-        self.changes.listeners.append(listener)
+        self.changes.add(listener)
 
     def peek(self) -> Optional[MaintenanceState]:
         """The record without I/O, or None: then ``read`` must be awaited, unless ``down`` is set."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from datetime import datetime, timedelta, timezone
@@ -31,6 +32,7 @@ from fastapi_maintenance.backends import (
 from fastapi_maintenance.control import get_maintenance_state
 from fastapi_maintenance.record import OFF, ON
 from fastapi_maintenance.rules import Reason
+from fastapi_maintenance.state import keeper_for
 from tests.support.asgi import client_for, find_middleware
 
 pytestmark = pytest.mark.anyio
@@ -405,3 +407,18 @@ async def test_a_record_too_long_for_the_file_is_refused_before_it_is_written(tm
         await set_maintenance_mode(True, backend, message="x" * 70_000)
     assert path.read_text() == before
     assert os.listdir(tmp_path) == ["state"]  # no temporary file left behind
+
+
+async def test_an_app_that_is_gone_is_no_longer_called_nor_kept_alive() -> None:
+    backend = MemoryBackend()
+    calls: List[str] = []
+    app = app_with(backend, on_change=lambda old, new: calls.append("first app"))
+    async with client_for(app) as http:
+        assert (await http.get("/")).status_code == 200
+    await set_maintenance_mode(True, backend)
+    assert calls == ["first app"]
+    del app, http
+    gc.collect()
+    await set_maintenance_mode(False, backend)
+    assert calls == ["first app"]
+    assert keeper_for(backend).changes.listeners == []
