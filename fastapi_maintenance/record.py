@@ -203,10 +203,8 @@ def switched_state(
         return plain(active)
     since: Optional[datetime] = None
     if active:
-        still_on = current is not None and current.in_effect(now)
-        since = current.since if still_on and current is not None else now
-        if still_on and current is not None and current.since is None:
-            since = None  # on since an unknown moment (a plain ``1``): better unknown than wrong
+        # Still on: keep when it started (unknown after a plain ``1``: better unknown than wrong).
+        since = current.since if current is not None and current.in_effect(now) else now
     return MaintenanceState(active, message, until, reason, actor, since)
 
 
