@@ -44,12 +44,6 @@ class StateKeeper:
         self._failing = False
 
     @property
-    def override(self) -> Optional[bool]:
-        """The value of the innermost (most recently entered, still active) override, or None."""
-        overrides = self.overrides
-        return overrides[-1].value if overrides else None
-
-    @property
     def last_known(self) -> Optional[bool]:
         """Whether the last record seen keeps maintenance on now (its ``until`` not reached); None before any."""
         state = self.last_state
