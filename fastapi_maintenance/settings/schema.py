@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any, Dict, List, Optional
 
-from .backend import BACKEND_TYPES
+from .backend import BACKEND_TYPES, CONFIG_MODELS
 from .model import MaintenanceSettings
 
 __all__ = ["config_json_schema", "main", "schema_text"]
@@ -21,12 +21,7 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _BACKEND_STRING = r"^(env(:[A-Za-z_][A-Za-z0-9_]*)?|memory|file:(//(localhost)?)?/.+|rediss?://.+)$"
 _HTTP_TOKEN = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
-_DEF_NAMES = {
-    "env": "EnvBackendConfig",
-    "file": "FileBackendConfig",
-    "memory": "MemoryBackendConfig",
-    "redis": "RedisBackendConfig",
-}
+_DEF_NAMES = {kind: model.__name__ for kind, model in CONFIG_MODELS.items()}
 
 
 def _drop_titles(node: Any) -> None:
