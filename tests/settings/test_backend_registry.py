@@ -39,6 +39,6 @@ def test_configure_backend_kinds_come_from_the_registry(tmp_path: Path) -> None:
     backend = backend_from_kind("file", file_path=str(tmp_path / "s"))
     assert backend.describe() == f"file://{tmp_path / 's'}"
     with pytest.raises(
-        ValueError, match="Unknown backend kind 'nope'; use one of: 'env', 'file', 'memory', 'redis'"
+        ValueError, match="Unsupported backend type: 'nope'; use one of: 'env', 'file', 'memory', 'redis'"
     ):
         backend_from_kind("nope")
