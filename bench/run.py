@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# The repository root, so that ``bench.harness`` imports; the workers import it as ``harness`` instead,
-# with only bench/ on their path (the 0.0.5 workers must not see this repository's package).
+# The repository root, so that ``bench.harness`` and this checkout's ``fastapi_maintenance`` import.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness.cli import main

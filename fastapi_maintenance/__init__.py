@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .backends.base import BaseStateBackend
-from .control import configure_backend, get_maintenance_mode, set_maintenance_mode
+from .control import configure_backend, get_maintenance_mode, get_maintenance_state, set_maintenance_mode
 from .decorators import force_maintenance_mode_off, force_maintenance_mode_on
 from .errors import MaintenanceConfigError
 from .middleware import ConfiguredMaintenanceMiddleware, MaintenanceModeMiddleware
@@ -30,6 +30,7 @@ __all__ = [
     "force_maintenance_mode_off",
     "force_maintenance_mode_on",
     "get_maintenance_mode",
+    "get_maintenance_state",
     "load_settings",
     "maintenance_mode_off",
     "maintenance_mode_on",

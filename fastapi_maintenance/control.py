@@ -23,10 +23,13 @@ import gc
 import logging
 import weakref
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, List, Optional
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional
 
+from .audit import SET, audit
 from .backends.base import BaseStateBackend
 from .backends.env import EnvVarBackend
+from .record import Duration, MaintenanceState, switched_state
 from .state import keeper_for
 
 if TYPE_CHECKING:
@@ -159,16 +162,59 @@ def configure_backend(kind: Optional[str] = None, /, **kwargs: Any) -> BaseState
 
 
 async def get_maintenance_mode(backend: Optional[BaseStateBackend] = None) -> bool:
-    """The state as the backend and the active override contexts say (an override wins)."""
+    """Whether maintenance is on now, as the overrides and the backend say (False once ``until`` has passed)."""
+    return (await get_maintenance_state(backend)).in_effect()
+
+
+async def get_maintenance_state(backend: Optional[BaseStateBackend] = None) -> MaintenanceState:
+    """The whole record: the innermost active override context's, else the backend's.
+
+    The record is returned as stored: past its ``until`` it still says
+    ``active=True``; ``in_effect()`` tells whether maintenance is on now.
+    """
     keeper = keeper_for(resolve_backend(backend))
-    override = keeper.override
-    if override is not None:
-        return override
-    return bool(await keeper.backend.get_value())
+    overrides = keeper.overrides
+    if overrides:
+        return overrides[-1].state
+    state = await keeper.backend.get_state()
+    keeper.observe(state)
+    return state
 
 
-async def set_maintenance_mode(value: bool, backend: Optional[BaseStateBackend] = None) -> None:
-    """Store the state. On the read-only env backend this logs a warning and changes nothing."""
+async def set_maintenance_mode(
+    value: bool,
+    backend: Optional[BaseStateBackend] = None,
+    *,
+    message: Optional[str] = None,
+    until: Optional[datetime] = None,
+    duration: Optional[Duration] = None,
+    reason: Optional[str] = None,
+    actor: Optional[str] = None,
+) -> None:
+    """Store the state, with what clients are told (``message``), when it ends (``until`` or ``duration``),
+    why (``reason``, never shown to clients) and who switched (``actor``).
+
+    Each call states the whole record: fields not given are cleared, and
+    switching on while on keeps ``since``. Bad values raise ``ValueError`` or
+    ``TypeError`` before anything is written. On the read-only env backend this
+    logs a warning and changes nothing.
+    """
     target = resolve_backend(backend)
-    await target.set_value(bool(value))
-    keeper_for(target).last_known = bool(value)
+    keeper = keeper_for(target)
+    fields: Dict[str, Any] = {
+        "message": message,
+        "until": until,
+        "duration": duration,
+        "reason": reason,
+        "actor": actor,
+    }
+    state = switched_state(bool(value), None, **fields)  # every check, before any I/O
+    if state.active and not state.is_plain:
+        current = await target.get_state()  # for ``since``: kept while maintenance stays on
+        keeper.observe(current)
+        state = switched_state(True, current, **fields)
+    await target.set_state(state)
+    if target.read_only:
+        return
+    audit(SET, state, target)
+    keeper.observe(state)

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Awaitable, Optional, Tuple, Union
 
 from starlette._utils import get_route_path
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .backends.base import BaseStateBackend
+from .changes import ChangeListener
 from .control import current_middleware, lifespan_middleware, register_built, register_declared
 from .errors import MaintenanceConfigError
 from .plan import Plan, compile_plan, plan_from_arguments, split_arguments
+from .record import MaintenanceState
 from .routes import RouteTable, routes_of
 from .rules import Decision, Facts, Reason, decide, exemptions_matter, global_state
 from .settings import MaintenanceSettings, load_settings
@@ -36,10 +38,12 @@ class MaintenanceModeMiddleware:
 
     Keyword arguments: ``enable_maintenance`` (hard switch), ``backend``,
     ``exempt_callback`` and ``response_callback`` (sync or async, taking the
-    Request), ``metrics`` (a ``fastapi_maintenance.metrics.MaintenanceMetrics``), ``settings`` (a ``MaintenanceSettings``), and any settings key
+    Request), ``metrics`` (a ``fastapi_maintenance.metrics.MaintenanceMetrics``),
+    ``settings`` (a ``MaintenanceSettings``), and any settings key
     (``exempt_paths=[...]``, ``retry_after=600``, ...). Without ``settings``
     the settings come from ``load_settings``: ``FASTAPI_MAINTENANCE_*`` variables
-    and the config file found by ``settings.discovery``.
+    and the config file found by ``settings.discovery``. ``on_change(old, new)`` (sync or
+    async) is called in each worker when it sees the backend's record change.
     """
 
     def __init__(
@@ -48,10 +52,13 @@ class MaintenanceModeMiddleware:
         /,
         *,
         settings: Optional[MaintenanceSettings] = None,
+        on_change: Optional[ChangeListener] = None,
         _plan: Optional[Plan] = None,
         **kwargs: Any,
     ) -> None:
         self.app = app
+        if on_change is not None and not callable(on_change):
+            raise TypeError(f"on_change must be a callable taking (old, new) states, got {on_change!r}")
         self._startup_failure: Optional[_StartupFailure] = None
         if _plan is None:
             try:
@@ -79,6 +86,11 @@ class MaintenanceModeMiddleware:
         self._may_force_on = plan.maintenance_paths is not None
         self._schedule = plan.schedule
         self._observer = plan.observer
+        if plan.observer is not None:
+            self._keeper.add_observer(plan.observer)
+        self._on_change = on_change
+        if on_change is not None:
+            self._keeper.add_listener(self._changed)  # held weakly: the keeper may outlive this app
         register_built(self)
 
     @classmethod
@@ -91,9 +103,10 @@ class MaintenanceModeMiddleware:
         ``exempt_callback``, ``response_callback``, ``enable_maintenance``) or
         settings keys; both win over every settings source.
         """
+        on_change = kwargs.pop("on_change", None)
         own, options = split_arguments(kwargs)
         settings = load_settings(path, **options)
-        return ConfiguredMaintenanceMiddleware(compile_plan(settings, **own))
+        return ConfiguredMaintenanceMiddleware(compile_plan(settings, **own), on_change)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope_type = scope["type"]
@@ -121,19 +134,27 @@ class MaintenanceModeMiddleware:
             keeper = self._keeper
             overrides = keeper.overrides
             state: Optional[Decision]
+            record: Optional[MaintenanceState] = None
             if overrides:
-                state = global_state(overrides[-1].value, None, False, False)
+                record = overrides[-1].state
+                state = global_state(record.in_effect(), None, False, False)
             elif self._hard_switch is not None:
                 state = global_state(None, self._hard_switch, False, False)
             else:
-                value = keeper.peek()
-                if value is False and self._schedule is None and not self._may_force_on:
+                record = keeper.peek()
+                if (
+                    record is not None
+                    and not record.active
+                    and self._schedule is None
+                    and not self._may_force_on
+                ):
                     # The common day: the backend says off, no window, nothing can force a route on.
                     await self.app(scope, receive, send)
                     return
-                state = self._backend_state(value)
+                state = self._backend_state(record)
             if state is None:
                 state = await self._state_after_read()
+                record = keeper.last_state
             if state.maintenance or self._may_force_on:
                 decision, early = await self._decide(scope, state)
                 if self._observer is not None and (state.maintenance or decision.maintenance):
@@ -142,7 +163,7 @@ class MaintenanceModeMiddleware:
                     await early(scope, receive, send)
                     return
                 if decision.maintenance:
-                    await self._responder(scope, receive, send, decision.reason)
+                    await self._responder(scope, receive, send, decision.reason, self._shown(record, state))
                     return
             await self.app(scope, receive, send)
         finally:
@@ -163,23 +184,41 @@ class MaintenanceModeMiddleware:
         self._exemptions.docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
         self._may_force_on = self._table.has_forced_on or self._maintenance_paths is not None
 
-    def _backend_state(self, value: Optional[bool]) -> Optional[Decision]:
-        """Level 6 from a peeked value; the fault policy while the backend is down; None to await a read."""
-        if value is None:
+    def _backend_state(self, record: Optional[MaintenanceState]) -> Optional[Decision]:
+        """Level 6 from a peeked record; the fault policy while the backend is down; None to await a read.
+
+        A record with ``until`` is compared with the clock here, so maintenance ends in every
+        worker at ``until`` without any write; a record without one costs no clock read.
+        """
+        if record is None:
             if not self._keeper.down:
                 return None
-            value = self._fault_value()
-        return self._with_windows(value)
+            return self._with_windows(self._fault_value())
+        return self._with_windows(record.active if record.until is None else record.in_effect())
 
     async def _state_after_read(self) -> Decision:
         """Levels 4 to 6 when the backend has no answer in memory: await it, or apply the fault policy."""
-        value = await self._keeper.read(self.plan.backend_timeout)
-        return self._with_windows(self._fault_value() if value is None else value)
+        record = await self._keeper.read(self.plan.backend_timeout)
+        return self._with_windows(self._fault_value() if record is None else record.in_effect())
 
     def _with_windows(self, backend_state: bool) -> Decision:
         schedule = self._schedule
         in_window = not backend_state and schedule is not None and schedule.is_active()
         return global_state(None, None, backend_state, in_window)
+
+    def _shown(self, record: Optional[MaintenanceState], state: Decision) -> Optional[MaintenanceState]:
+        """The record the response may show: the one maintenance came from, while it is in effect.
+
+        While the backend is down under the ``last_known`` policy, that is the last record seen.
+        """
+        keeper = self._keeper
+        if record is None and keeper.down and state.reason is Reason.BACKEND:
+            record = keeper.last_state if self.plan.on_backend_error == "last_known" else None
+        return record if record is not None and record.in_effect() else None
+
+    def _changed(self, old: MaintenanceState, new: MaintenanceState) -> Optional[Awaitable[None]]:
+        on_change = self._on_change
+        return on_change(old, new) if on_change is not None else None
 
     def _fault_value(self) -> bool:
         policy = self.plan.on_backend_error
@@ -272,9 +311,10 @@ class _StartupFailure:
 class ConfiguredMaintenanceMiddleware:
     """What ``from_config`` returns: a validated plan waiting for its app (``app.add_middleware(factory)``)."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, on_change: Optional[ChangeListener] = None) -> None:
         self.plan = plan
         register_declared(plan.backend)
+        self.on_change = on_change
 
     def __call__(self, app: ASGIApp) -> MaintenanceModeMiddleware:
-        return MaintenanceModeMiddleware(app, _plan=self.plan)
+        return MaintenanceModeMiddleware(app, _plan=self.plan, on_change=self.on_change)

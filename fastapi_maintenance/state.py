@@ -8,12 +8,16 @@ share overrides without any module-global registry.
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import anyio
 
-from .backends._parse import parse_state
 from .backends.base import BaseStateBackend
+from .changes import ChangeListener, ChangeNotifier
+from .record import MaintenanceState, plain
+
+if TYPE_CHECKING:
+    from .observer import MaintenanceObserver
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -23,12 +27,13 @@ DEFAULT_BACKEND_TIMEOUT = 2.0
 
 
 class Override:
-    """One active ``maintenance_mode_on/off`` context."""
+    """One active ``maintenance_mode_on/off`` context and the record it stands for (its message, ...)."""
 
-    __slots__ = ("value",)
+    __slots__ = ("state", "value")
 
-    def __init__(self, value: bool) -> None:
+    def __init__(self, value: bool, state: Optional[MaintenanceState] = None) -> None:
         self.value = value
+        self.state = state if state is not None else plain(value)
 
 
 class StateKeeper:
@@ -37,45 +42,49 @@ class StateKeeper:
     def __init__(self, backend: BaseStateBackend) -> None:
         self.backend = backend
         self.overrides: List[Override] = []
-        self.saved_before_overrides: Optional[bool] = None
-        self.last_known: Optional[bool] = None
+        self.saved_before_overrides: Optional[MaintenanceState] = None
+        #: The record last seen in the backend (peeked, read or written here); None before the first.
+        self.last_state: Optional[MaintenanceState] = None
+        self.changes = ChangeNotifier(backend)
+        #: Told of each record first seen or changed, and of outages and recoveries (metrics).
+        self.observers: List[MaintenanceObserver] = []
         #: True while the backend's ``peek`` reports a failure: the fault policy answers without I/O.
         self.down = False
         self._failing = False
-        self._warned_text = False
 
     @property
-    def override(self) -> Optional[bool]:
-        """The value of the innermost (most recently entered, still active) override, or None."""
-        overrides = self.overrides
-        return overrides[-1].value if overrides else None
+    def last_known(self) -> Optional[bool]:
+        """Whether the last record seen keeps maintenance on now (its ``until`` not reached); None before any."""
+        state = self.last_state
+        return None if state is None else state.in_effect()
 
-    def peek(self) -> Optional[bool]:
-        """The state without I/O, or None: then ``read`` must be awaited, unless ``down`` is set."""
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener(old, new)`` whenever this keeper sees the backend's record change."""
+        self.changes.add(listener)
+
+    def peek(self) -> Optional[MaintenanceState]:
+        """The record without I/O, or None: then ``read`` must be awaited, unless ``down`` is set."""
         try:
-            value = self.backend.peek()
-            if value is not None and value is not True and value is not False:
-                value = self._as_state(value)
+            state = self.backend.peek_state()
         except Exception as exc:
             self.down = True
             self._failed(exc)
             return None
-        if value is not None and value is self.last_known and not self._failing:
-            return value  # the common case on every request: healthy and unchanged, nothing to record
+        if state is not None and state is self.last_state and not self._failing:
+            return state  # the common case on every request: healthy and unchanged, nothing to record
         self.down = False
-        if value is None:
+        if state is None:
             return None
         if self._failing:
             self._recovered()
-        self.last_known = value
-        return value
+        self.observe(state)
+        return state
 
-    async def read(self, within: float = DEFAULT_BACKEND_TIMEOUT) -> Optional[bool]:
-        """The stored state, or None when the backend failed or took over ``within`` seconds (logged once)."""
+    async def read(self, within: float = DEFAULT_BACKEND_TIMEOUT) -> Optional[MaintenanceState]:
+        """The stored record, or None when the backend failed or took over ``within`` seconds (logged once)."""
         try:
             with anyio.fail_after(within):
-                raw = await self.backend.get_value()
-            value = raw if raw is True or raw is False else self._as_state(raw)
+                state = await self.backend.get_state()
         except Exception as exc:
             if isinstance(exc, TimeoutError):
                 exc = TimeoutError(f"no answer within {within:g} s (backend_timeout)")
@@ -83,32 +92,31 @@ class StateKeeper:
             return None
         if self._failing:
             self._recovered()
-        self.last_known = value
-        return value
+        self.observe(state)
+        return state
 
-    def _as_state(self, raw: Any) -> bool:
-        """A value that is not a bool: text (as backends storing text return) goes through the on/off
-        parser, so "0" and "false" mean off; unrecognised text is a backend failure. Warned once."""
-        if isinstance(raw, bytes):
-            raw = raw.decode("utf-8", "replace")
-        if not isinstance(raw, str):
-            return bool(raw)
-        parsed = parse_state(raw)
-        if not self._warned_text:
-            self._warned_text = True
-            logger.warning(
-                "Maintenance state backend %s returned the text %r instead of a bool; it is read with the "
-                "on/off parser (1/0, yes/no, true/false, on/off). Return a bool from get_value and peek.",
-                self.backend.describe(),
-                raw[:40],
-            )
-        if parsed is None:
-            raise ValueError(f"backend returned {raw[:40]!r}, not an on/off value")
-        return parsed
+    def add_observer(self, observer: MaintenanceObserver) -> None:
+        if observer not in self.observers:
+            self.observers.append(observer)
+
+    def observe(self, state: MaintenanceState) -> None:
+        """Remember the record seen in the backend; a record different from the last one is a change."""
+        old = self.last_state
+        self.last_state = state
+        if old is not None and old is not state and old != state:
+            self.changes.changed(old, state)
+        elif old is not None:
+            return
+        for observer in self.observers:
+            observer.state_seen(old, state)
+            if old is None:
+                observer.backend_reachable(True)
 
     def _failed(self, exc: BaseException) -> None:
         if not self._failing:
             self._failing = True
+            for observer in self.observers:
+                observer.backend_reachable(False)
             if self.backend.logs_outages:
                 return
             logger.warning(
@@ -120,6 +128,8 @@ class StateKeeper:
 
     def _recovered(self) -> None:
         self._failing = False
+        for observer in self.observers:
+            observer.backend_reachable(True)
         if self.backend.logs_outages:
             return
         logger.info("Maintenance state backend %s recovered.", self.backend.describe())

@@ -15,6 +15,8 @@ from typing import Optional
 
 import pytest
 
+from tests.support.processes import free_port
+
 INSTALL_HINT = "redis-server is not on PATH; install it (apt-get install redis-server) to run the Redis tests"
 
 
@@ -24,13 +26,6 @@ def redis_server_binary() -> str:
     if binary is None:
         pytest.skip(INSTALL_HINT)
     return binary
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisServer:

@@ -17,30 +17,34 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
-import socket
 import statistics
 import subprocess
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .pool import BENCH_DIR, Places, interpreter_for, pin, pinned_cpus
+from .processes import REPO_ROOT, child_env, free_port, pin, pinned_cpus
 from .stats import Round, analyse, rotated
 from .traffic import UNKNOWN_PATH, problem_with, traffic
 from .variants import variant
 
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where one HTTP run keeps its files, and the Redis server its Redis variant uses."""
+
+    workdir: Path
+    redis_url: Optional[str] = None
+
+
 _RATE = re.compile(r"Requests/sec:\s+([0-9.]+)")
 _TOTAL = re.compile(r"(\d+) requests in")
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 _SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def lua_script(paths: List[str]) -> str:
@@ -89,9 +93,15 @@ class Server:
         self.port = free_port()
         self.folder = places.workdir / f"http-{name}-{route_count}-{suffix}"
         self.folder.mkdir(parents=True, exist_ok=True)
-        # 0.0.5's variants run on its own virtual environment's python, like the in-process workers.
-        prefix, environment, _ = interpreter_for(name, places)
-        command = [*prefix, "-m", "harness.serve", "--variant", name, "--routes", str(route_count)]
+        command = [
+            sys.executable,
+            "-m",
+            "bench.harness.serve",
+            "--variant",
+            name,
+            "--routes",
+            str(route_count),
+        ]
         command += ["--port", str(self.port), "--workdir", str(self.folder)]
         if places.redis_url is not None:
             command += ["--redis-url", places.redis_url]
@@ -99,8 +109,8 @@ class Server:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             command,
-            cwd=BENCH_DIR,
-            env=environment,
+            cwd=REPO_ROOT,
+            env=child_env(spec.env),
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )

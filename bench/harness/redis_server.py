@@ -10,7 +10,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from .http_load import free_port
+from .processes import free_port
 
 
 def _answers_ping(port: int) -> bool:

@@ -1,25 +1,18 @@
 """The variants compared by the benchmark: what sits in front of the same app, and what it must answer.
 
-A variant's ``impl`` says which interpreter runs it: ``plain`` and ``ours``
-run with this repository's ``fastapi_maintenance``; ``fm005`` runs in the
-virtual environment holding fastapi-maintenance 0.0.5 from PyPI. The 0.0.5
-variants use the very same construction code as ours (both packages spell
-``MaintenanceModeMiddleware(backend=EnvVarBackend())`` alike), so the only
-difference is the package the interpreter imports.
+``fastapi_maintenance`` is imported when a variant is built, in the process that drives it.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Literal, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from starlette.types import ASGIApp
 
 from .apps import PassThroughMiddleware, build_app
 
-Impl = Literal["plain", "ours", "fm005"]
 ENV_VAR = "FASTAPI_MAINTENANCE_MODE"
 #: Globs in the TOML variant's settings; none matches the benchmark's traffic, so every request is judged.
 TOML_EXEMPT_GLOBS = ("/admin/**", "/internal/*", "/status")
@@ -35,12 +28,10 @@ class BuildContext:
 @dataclass(frozen=True)
 class Variant:
     name: str
-    impl: Impl
     maintenance: bool
     description: str
     build: Callable[[BuildContext], ASGIApp]
     env: Dict[str, str] = field(default_factory=dict)
-    needs_redis: bool = False
 
 
 def _bare(context: BuildContext) -> ASGIApp:
@@ -97,9 +88,9 @@ def _with_memory_backend(context: BuildContext) -> ASGIApp:
 def _with_redis_backend(context: BuildContext) -> ASGIApp:
     if context.redis_url is None:
         raise RuntimeError("the redis variant needs --redis-url")
-    # Imported by name: the Redis backend is optional and may not exist in every checkout.
-    redis_module = importlib.import_module("fastapi_maintenance.backends.redis")
-    return _with_maintenance_middleware(context, backend=redis_module.RedisBackend(context.redis_url))
+    from fastapi_maintenance.backends.redis import RedisBackend
+
+    return _with_maintenance_middleware(context, backend=RedisBackend(context.redis_url))
 
 
 def toml_settings(state_file: Path) -> str:
@@ -129,28 +120,15 @@ _OFF = {ENV_VAR: "0"}
 _ON = {ENV_VAR: "1"}
 
 VARIANTS: Tuple[Variant, ...] = (
-    Variant("bare", "plain", False, "bare FastAPI app", _bare),
-    Variant("floor", "plain", False, "bare app + do-nothing pure-ASGI middleware", _floor),
-    Variant("bare-503", "plain", True, "bare app whose routes return the same 503", _bare_503),
-    Variant("ours-env", "ours", False, "ours, env backend, off", _with_env_backend, _OFF),
-    Variant("ours-file", "ours", False, "ours, file backend, off", _with_file_backend(False)),
-    Variant("ours-memory", "ours", False, "ours, memory backend, off", _with_memory_backend),
-    Variant("ours-redis", "ours", False, "ours, Redis backend, off", _with_redis_backend, needs_redis=True),
-    Variant(
-        "ours-toml", "ours", False, "ours, settings from TOML (file backend, exempt globs), off", _from_toml
-    ),
-    Variant("ours-on", "ours", True, "ours, env backend, on", _with_env_backend, _ON),
-    Variant(
-        "fm005-env", "fm005", False, "fastapi-maintenance 0.0.5, env backend, off", _with_env_backend, _OFF
-    ),
-    Variant(
-        "fm005-file",
-        "fm005",
-        False,
-        "fastapi-maintenance 0.0.5, file backend, off",
-        _with_file_backend(False),
-    ),
-    Variant("fm005-on", "fm005", True, "fastapi-maintenance 0.0.5, env backend, on", _with_env_backend, _ON),
+    Variant("bare", False, "bare FastAPI app", _bare),
+    Variant("floor", False, "bare app + do-nothing pure-ASGI middleware", _floor),
+    Variant("bare-503", True, "bare app whose routes return the same 503", _bare_503),
+    Variant("ours-env", False, "ours, env backend, off", _with_env_backend, _OFF),
+    Variant("ours-file", False, "ours, file backend, off", _with_file_backend(False)),
+    Variant("ours-memory", False, "ours, memory backend, off", _with_memory_backend),
+    Variant("ours-redis", False, "ours, Redis backend, off", _with_redis_backend),
+    Variant("ours-toml", False, "ours, settings from TOML (file backend, exempt globs), off", _from_toml),
+    Variant("ours-on", True, "ours, env backend, on", _with_env_backend, _ON),
 )
 BY_NAME: Dict[str, Variant] = {variant.name: variant for variant in VARIANTS}
 

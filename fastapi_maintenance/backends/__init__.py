@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import BackendUnavailable, BaseStateBackend
+from .base import BackendUnavailable, BaseStateBackend, RecordNotSupported
 from .env import MAINTENANCE_MODE_ENV_VAR_NAME, EnvVarBackend
 from .file import LocalFileBackend
 from .memory import MemoryBackend
@@ -19,6 +19,7 @@ __all__ = [
     "EnvVarBackend",
     "LocalFileBackend",
     "MemoryBackend",
+    "RecordNotSupported",
     "RedisBackend",
 ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
+from ..record import MaintenanceState, decode_record, plain
+
 #: Backend messages go to this child logger, as in 0.0.5; it propagates to "fastapi_maintenance".
 logger = logging.getLogger("fastapi_maintenance.backends")
 
@@ -51,3 +53,39 @@ class StateReader:
                 self.where,
             )
         return False
+
+
+def parse_record(raw: Optional[str]) -> Optional[MaintenanceState]:
+    """A stored text as a record: a JSON object (a record), else an on/off text; None when it is neither."""
+    if raw is not None and raw.lstrip().startswith("{"):
+        try:
+            return decode_record(raw)
+        except ValueError:
+            return None
+    parsed = parse_state(raw)
+    return None if parsed is None else plain(parsed)
+
+
+class RecordReader(StateReader):
+    """Reads stored texts as records, warning once per distinct unreadable text (which counts as off)."""
+
+    def record(self, raw: Optional[str]) -> MaintenanceState:
+        parsed = parse_record(raw)
+        if parsed is not None:
+            return parsed
+        if self._warned != raw:
+            self._warned = raw
+            detail = ""
+            if raw is not None and raw.lstrip().startswith("{"):
+                try:
+                    decode_record(raw)
+                except ValueError as exc:
+                    detail = f" ({exc})"
+            logger.warning(
+                "%s holds %r, not a recognised on/off value (use 1/0, yes/no, true/false, on/off) nor a "
+                "maintenance record (a JSON object)%s; maintenance mode is treated as off.",
+                self.where,
+                raw,
+                detail,
+            )
+        return plain(False)

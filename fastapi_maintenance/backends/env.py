@@ -6,6 +6,7 @@ import logging
 import os
 from typing import Any, Dict, Optional
 
+from ..record import MaintenanceState, plain
 from ._parse import StateReader
 from .base import BaseStateBackend
 
@@ -42,24 +43,31 @@ class EnvVarBackend(BaseStateBackend):
         self._raw: Optional[str] = None
         self._stored: Any = None
         self._value = False
+        self._state = plain(False)
         self._read = StateReader(f"environment variable {self.variable}")
 
     def peek(self) -> bool:
+        return self.peek_state().active
+
+    def peek_state(self) -> MaintenanceState:
+        # Called on every request: an unchanged variable returns the identical record object.
         data = self._environ_data
         if data is not None:
             stored = data.get(self._environ_key)
             if stored is self._stored:
-                return self._value
+                return self._state
             self._stored = stored
         raw = os.environ.get(self.variable)
         if raw is self._raw or raw == self._raw:
-            return self._value
-        return self._parse(raw)
+            return self._state
+        self._parse(raw)
+        return self._state
 
     def _parse(self, raw: Optional[str]) -> bool:
         parsed = self._read(raw)
         self._raw = raw
         self._value = parsed
+        self._state = plain(parsed)
         return parsed
 
     async def get_value(self) -> bool:

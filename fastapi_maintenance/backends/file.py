@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
-from ._parse import StateReader, format_state
+from ..record import OFF, MaintenanceState, encode_state, plain
+from ._parse import RecordReader
 from .base import BaseStateBackend
 
 _Signature = Tuple[int, int, int]
@@ -20,9 +21,12 @@ _Signature = Tuple[int, int, int]
 #: its mtime is this far behind the last read (git's "racy timestamp" rule).
 _RACY_NS = 2_000_000_000
 
+#: The most a state file is read of; a record is a few hundred bytes.
+_MAX_TEXT = 64 * 1024
+
 
 class LocalFileBackend(BaseStateBackend):
-    """State in a file holding ``1`` or ``0``.
+    """State in a file holding ``1`` or ``0``, or a JSON record when more than on/off is stored.
 
     Reads are cached: the file is stat-ed at most once per ``check_interval``
     seconds and re-read only when its inode, size or mtime changed, so a request
@@ -36,30 +40,30 @@ class LocalFileBackend(BaseStateBackend):
         self.file_path = file_path  # as given (0.0.5 kept the str); the code uses self._path
         self._path = Path(file_path)
         self.check_interval = check_interval
-        self._value = False
+        self._state = OFF
         self._signature: Optional[_Signature] = None
         self._next_check = 0.0
         self._read_at_ns = 0
         self._error: Optional[OSError] = None
-        self._read = StateReader(f"state file {self.file_path}")
+        self._read = RecordReader(f"state file {self.file_path}")
 
     def peek(self) -> bool:
+        return self.peek_state().in_effect()
+
+    def peek_state(self) -> MaintenanceState:
         now = time.monotonic()
         if now < self._next_check:
             if self._error is not None:
                 raise self._error
-            return self._value
+            return self._state
         self._next_check = now + self.check_interval
         return self._refresh()
 
-    def _refresh(self) -> bool:
+    def _refresh(self) -> MaintenanceState:
         try:
             stat = os.stat(self.file_path)
         except FileNotFoundError:
-            self._error = None
-            self._signature = None
-            self._value = False
-            return False
+            return self._missing()
         except OSError as exc:
             self._error = exc
             raise
@@ -69,15 +73,12 @@ class LocalFileBackend(BaseStateBackend):
             and self._error is None
             and self._read_at_ns - stat.st_mtime_ns >= _RACY_NS
         ):
-            return self._value
+            return self._state
         try:
             read_at_ns = time.time_ns()
             text = self._read_regular_file()
         except FileNotFoundError:
-            self._error = None
-            self._signature = None
-            self._value = False
-            return False
+            return self._missing()
         except (OSError, UnicodeDecodeError) as exc:
             error = exc if isinstance(exc, OSError) else OSError(f"{self.file_path}: not UTF-8 text")
             self._error = error
@@ -85,8 +86,16 @@ class LocalFileBackend(BaseStateBackend):
         self._error = None
         self._signature = signature
         self._read_at_ns = read_at_ns
-        self._value = self._read(text)
-        return self._value
+        state = self._read.record(text)
+        if state != self._state:  # keep the identical object while the record is unchanged
+            self._state = state
+        return self._state
+
+    def _missing(self) -> MaintenanceState:
+        self._error = None
+        self._signature = None
+        self._state = OFF
+        return OFF
 
     def _read_regular_file(self) -> str:
         """The first bytes of the file; never blocks: a FIFO or device put in its place is an error."""
@@ -101,28 +110,38 @@ class LocalFileBackend(BaseStateBackend):
                     "not a regular file (a FIFO, device or socket); not read",
                     str(self.file_path),
                 )
-            return os.read(fd, 64).decode("utf-8")
+            return os.read(fd, _MAX_TEXT).decode("utf-8")
         finally:
             os.close(fd)
 
     async def get_value(self) -> bool:
-        self._next_check = 0.0
-        return self.peek()
+        return (await self.get_state()).in_effect()
 
     async def set_value(self, value: bool) -> None:
-        value = bool(value)
+        await self.set_state(plain(bool(value)))
+
+    async def get_state(self) -> MaintenanceState:
+        self._next_check = 0.0
+        return self.peek_state()
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        text = encode_state(state)
+        if len(text.encode("utf-8")) > _MAX_TEXT:  # it would be read back truncated, as off
+            raise ValueError(
+                f"State file {self.file_path}: the record is longer than {_MAX_TEXT} bytes; shorten its message"
+            )
         folder = self._path.parent
         fd, temp_name = tempfile.mkstemp(prefix=f".{self._path.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(format_state(value))
+                handle.write(text)
             os.chmod(temp_name, 0o644)
             os.replace(temp_name, self._path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
             raise
-        self._value = value
+        self._state = state
         self._error = None
         self._signature = None
         self._next_check = 0.0

@@ -35,7 +35,8 @@ else:  # pragma: no cover - redis-py depends on async-timeout on these versions
     #: callback), so on Python < 3.11 every call keeps a plain deadline.
     _STALL_TOLERANT = False
 
-from ._parse import StateReader, format_state
+from ..record import MaintenanceState, encode_state, plain
+from ._parse import RecordReader
 from .base import BackendUnavailable, BaseStateBackend
 
 logger = logging.getLogger("fastapi_maintenance.backends")
@@ -53,11 +54,11 @@ _MAX_STALL_EXTENSIONS = 10
 
 
 class RedisBackend(BaseStateBackend):
-    """State in one Redis key holding ``1`` or ``0``, followed in memory through pub/sub.
+    """State in one Redis key holding ``1`` or ``0`` (or a JSON record), followed in memory through pub/sub.
 
     A request never waits for Redis: ``peek`` answers from memory. The first
-    ``get_value`` (or ``start``) connects, reads the key and starts a subscriber
-    task in the running event loop; ``set_value`` writes the key and publishes
+    ``get_state`` (or ``start``) connects, reads the key and starts a subscriber
+    task in the running event loop; ``set_state`` writes the key and publishes
     on ``channel`` in one transaction, and every subscribed instance re-reads the
     key when the message arrives. The key is also re-read every
     ``resync_interval`` seconds in case a message was lost. Each Redis call is
@@ -97,23 +98,33 @@ class RedisBackend(BaseStateBackend):
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._client: Optional[Redis] = None
         self._subscriber: Optional[asyncio.Task[None]] = None
-        self._shared_read: Optional[asyncio.Future[bool]] = None
+        self._shared_read: Optional[asyncio.Future[MaintenanceState]] = None
         self._subscribed = False
-        self._value: Optional[bool] = None
+        self._state: Optional[MaintenanceState] = None
         self._outage: Optional[str] = None
-        self._read = StateReader(f"Redis key {key} at {self._description}")
+        self._read = RecordReader(f"Redis key {key} at {self._description}")
 
     # -- the contract -------------------------------------------------------
 
     def peek(self) -> Optional[bool]:
+        state = self.peek_state()
+        return None if state is None else state.in_effect()
+
+    def peek_state(self) -> Optional[MaintenanceState]:
         subscriber = self._subscriber
         if subscriber is None or subscriber.done():
             return None
         if self._outage is not None:
             raise BackendUnavailable(self._outage)
-        return self._value
+        return self._state
 
     async def get_value(self) -> bool:
+        return (await self.get_state()).in_effect()
+
+    async def set_value(self, value: bool) -> None:
+        await self.set_state(plain(bool(value)))
+
+    async def get_state(self) -> MaintenanceState:
         client = self._ensure_started()
         # Concurrent callers (a burst of requests at start-up) share one GET and one connection.
         read = self._shared_read
@@ -127,15 +138,14 @@ class RedisBackend(BaseStateBackend):
                 self._enter_outage(exc)
             raise BackendUnavailable(f"{self.describe()}: cannot read the state: {_reason(exc)}") from exc
 
-    async def set_value(self, value: bool) -> None:
-        value = bool(value)
+    async def set_state(self, state: MaintenanceState) -> None:
         client = self._ensure_started()
-        text = format_state(value)
+        text = encode_state(state)
         try:
             await self._bounded(self._write(client, text))
         except _STORE_ERRORS as exc:
             raise BackendUnavailable(f"{self.describe()}: cannot store the state: {_reason(exc)}") from exc
-        self._value = value
+        self._state = state
         self._shared_read = None  # a read started before this write must not answer later callers
 
     async def start(self) -> None:
@@ -152,7 +162,7 @@ class RedisBackend(BaseStateBackend):
         self._client = None
         self._loop = None
         self._subscribed = False
-        self._value = None
+        self._state = None
         self._outage = None
         if subscriber is None or subscriber.done():
             return
@@ -196,7 +206,7 @@ class RedisBackend(BaseStateBackend):
         self._client = None
         self._shared_read = None
         self._subscribed = False
-        self._value = None
+        self._state = None
 
     def _new_client(self) -> Redis:
         client: Redis = Redis.from_url(
@@ -273,11 +283,14 @@ class RedisBackend(BaseStateBackend):
 
     # -- reading and writing ------------------------------------------------
 
-    async def _refresh(self, client: Redis) -> bool:
+    async def _refresh(self, client: Redis) -> MaintenanceState:
         raw = await self._bounded(client.get(self.key))
-        value = self._interpret(raw)
-        self._value = value
-        return value
+        state = self._interpret(raw)
+        current = self._state
+        if current is not None and current == state:
+            return current  # the identical object while the record is unchanged
+        self._state = state
+        return state
 
     async def _write(self, client: Redis, text: str) -> None:
         async with client.pipeline(transaction=True) as pipe:
@@ -285,8 +298,8 @@ class RedisBackend(BaseStateBackend):
             pipe.publish(self.channel, text)
             await pipe.execute()
 
-    def _interpret(self, raw: Any) -> bool:
-        return self._read(raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw)
+    def _interpret(self, raw: Any) -> MaintenanceState:
+        return self._read.record(raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw)
 
     async def _bounded(self, call: Awaitable[_T]) -> _T:
         # Not asyncio.wait_for: before Python 3.12 it can swallow a cancellation, and a
@@ -366,7 +379,7 @@ def _cancel_in_its_loop(task: asyncio.Task[None]) -> None:
         loop.call_soon_threadsafe(task.cancel)
 
 
-def _retrieve_outcome(read: asyncio.Future[bool]) -> None:
+def _retrieve_outcome(read: asyncio.Future[MaintenanceState]) -> None:
     # Every caller may have been cancelled; fetching the exception keeps asyncio from logging it as lost.
     if not read.cancelled():
         read.exception()

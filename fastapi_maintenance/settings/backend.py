@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, Literal, Union
-from urllib.parse import unquote, urlsplit
+from typing import Any, Dict, Literal, Type, Union, get_args
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from typing_extensions import Annotated
@@ -21,7 +21,9 @@ from ..backends.env import DEFAULT_ENV_VAR
 from .values import validate_env_var_name, validate_path_text
 
 __all__ = [
+    "BACKEND_TABLE_TYPES",
     "BACKEND_TYPES",
+    "CONFIG_MODELS",
     "DEFAULT_REDIS_KEY",
     "BackendConfig",
     "EnvBackendConfig",
@@ -34,7 +36,6 @@ __all__ = [
 ]
 
 DEFAULT_REDIS_KEY = "fastapi_maintenance:mode"
-BACKEND_TYPES = ("env", "file", "memory", "redis")
 BACKEND_STRING_FORMS = (
     "'env', 'env:VAR_NAME', 'file:///absolute/path', 'memory', 'redis://host:6379/0' ('rediss://' for TLS)"
 )
@@ -148,32 +149,23 @@ BackendConfig = Annotated[
     Field(discriminator="type"),
 ]
 
+#: The config model of each kind, by its ``type``, read off the union above.
+CONFIG_MODELS: Dict[str, Type[BaseModel]] = {
+    model.model_fields["type"].default: model for model in get_args(get_args(BackendConfig)[0])
+}
+BACKEND_TYPES = tuple(CONFIG_MODELS)
+#: How the table form names its kind, for messages.
+BACKEND_TABLE_TYPES = "type = " + " | ".join(repr(kind) for kind in BACKEND_TYPES)
+
 
 def backend_from_string(text: str) -> Dict[str, Any]:
     """The table form of a backend string; ValueError (never echoing the text) when it is not one."""
-    value = text.strip()
-    kind, colon, rest = value.partition(":")
-    kind = kind.lower()
-    if not colon and kind in ("env", "memory"):
-        return {"type": kind}
-    if kind == "env" and colon:
-        if not rest:
-            raise ValueError("'env:' needs a variable name, like 'env:MY_APP_MAINTENANCE'")
-        return {"type": "env", "var_name": rest}
-    if kind == "file" and colon:
-        parts = urlsplit(value)
-        path = unquote(parts.path)
-        if parts.netloc not in ("", "localhost") or not path.startswith("/") or parts.query or parts.fragment:
-            raise ValueError(
-                "a file backend string must be an absolute file URL, 'file:///absolute/path'; "
-                'for a relative path use the table form {type = "file", path = "state.txt"}'
-            )
-        return {"type": "file", "path": path}
-    if kind in ("redis", "rediss") and rest.startswith("//"):
-        return {"type": "redis", "url": value}
-    raise ValueError(
-        f"not a backend; use {BACKEND_STRING_FORMS} or a table with type = 'env' | 'file' | 'memory' | 'redis'"
-    )
+    from ..backends.factory import table_from_string  # the registry of kinds; it imports this module
+
+    table = table_from_string(text)
+    if table is None:
+        raise ValueError(f"not a backend; use {BACKEND_STRING_FORMS} or a table with {BACKEND_TABLE_TYPES}")
+    return table
 
 
 def normalise_backend(value: Any) -> Any:

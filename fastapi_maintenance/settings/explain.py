@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Tuple, Type, Union
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from ..errors import MaintenanceConfigError
-from .backend import BACKEND_STRING_FORMS, BACKEND_TYPES, redact_url_credentials
+from .backend import BACKEND_STRING_FORMS, BACKEND_TABLE_TYPES, BACKEND_TYPES, redact_url_credentials
 from .sources import LoadContext, Loc
 
 __all__ = ["ALLOWED", "config_error", "dotted", "value_sources"]
@@ -28,7 +28,7 @@ _TOKEN = "an HTTP token (letters, digits and !#$%&'*+-.^_`|~)"
 #: What each key accepts, by dotted key with list indices written as ``*``.
 ALLOWED: Dict[str, str] = {
     "enabled": "true or false (leave it out to follow the backend)",
-    "backend": f"{BACKEND_STRING_FORMS}, or a table with type = 'env' | 'file' | 'memory' | 'redis'",
+    "backend": f"{BACKEND_STRING_FORMS}, or a table with {BACKEND_TABLE_TYPES}",
     "backend.type": ", ".join(repr(kind) for kind in BACKEND_TYPES),
     "backend.var_name": "an environment variable name",
     "backend.path": "the path of the state file",

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any, Dict, List, Optional
 
-from .backend import BACKEND_TYPES
+from .backend import BACKEND_TYPES, CONFIG_MODELS
 from .model import MaintenanceSettings
 
 __all__ = ["config_json_schema", "main", "schema_text"]
@@ -23,12 +23,7 @@ _HTTP_TOKEN = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _TOKEN_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _TOKEN_HASH = r"^sha256:[0-9a-f]{64}$"
-_DEF_NAMES = {
-    "env": "EnvBackendConfig",
-    "file": "FileBackendConfig",
-    "memory": "MemoryBackendConfig",
-    "redis": "RedisBackendConfig",
-}
+_DEF_NAMES = {kind: model.__name__ for kind, model in CONFIG_MODELS.items()}
 
 
 def _drop_titles(node: Any) -> None:

@@ -1,11 +1,8 @@
 """The benchmark harness must not rot: every variant it times answers correctly.
 
-Only correctness is asserted here, never speed. Each variant of this
-repository is built and driven in this process exactly as a worker would;
-the worker protocol itself is exercised with real worker processes for a few
-of them. The fastapi-maintenance 0.0.5 variants need bench/.venv-fm005, which
-``python bench/run.py --setup`` builds and CI does not: their test is skipped,
-saying so, when that venv is missing.
+Only correctness is asserted here, never speed. Each variant is built and
+driven in this process exactly as a worker would; the worker process itself
+and the HTTP harness run for one tiny round.
 """
 
 from __future__ import annotations
@@ -18,18 +15,15 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bench.harness.apps import build_app
-from bench.harness.http_load import run_http, verify_load
-from bench.harness.inprocess import check_all, time_rounds
-from bench.harness.pool import BENCH_DIR, Places, Worker, WorkerError, start_workers, stop_workers
+from bench.harness.drive import Driver, Lifespan, interleave
+from bench.harness.http_load import Places, run_http, verify_load
+from bench.harness.paired import group_env, run_paired
 from bench.harness.redis_server import private_redis
 from bench.harness.traffic import check_app
 from bench.harness.variants import BuildContext, variant
-from bench.harness.worker import Driver, Lifespan
 
 ROUTES = 10
 OURS = ["bare", "floor", "bare-503", "ours-env", "ours-file", "ours-memory", "ours-toml", "ours-on"]
-FM005 = ["fm005-env", "fm005-file", "fm005-on"]
-FM005_PYTHON = BENCH_DIR / ".venv-fm005" / "bin" / "python"
 
 
 async def drive_in_process(name: str, tmp_path: Path, redis_url: Optional[str] = None) -> None:
@@ -41,7 +35,7 @@ async def drive_in_process(name: str, tmp_path: Path, redis_url: Optional[str] =
     try:
         assert await check_app(app, ROUTES, spec.maintenance) == []
         # The timed loop counts every status that is not the expected one.
-        assert (await Driver(app, spec, ROUTES, 64).run(50))["unexpected"] == 0
+        assert (await Driver(app, spec.maintenance, ROUTES, 64).run(50))["unexpected"] == 0
     finally:
         await lifespan.shutdown()
 
@@ -72,49 +66,32 @@ async def test_redis_variant_answers_correctly(tmp_path: Path, redis_url: str) -
     await drive_in_process("ours-redis", tmp_path, redis_url)
 
 
-def one_short_round(names: List[str], places: Places) -> None:
-    """Real worker processes: check every response, then one tiny timed round."""
-    workers = start_workers(names, ROUTES, places)
-    try:
-        assert check_all(workers) == {name: [] for name in names}
-        # A round raises if any timed response had the wrong status, so this checks them too.
-        measured = time_rounds(workers, {name: 20 for name in names}, 1, lambda message: None)
-        assert sorted(measured[0]["cpu"]["throughput"]) == sorted(names)
-        assert sorted(measured[0]["wall"]["throughput"]) == sorted(names)
-    finally:
-        stop_workers(workers)
-
-
-def test_workers_check_and_time_one_short_round(tmp_path: Path) -> None:
-    one_short_round(["bare", "ours-env", "ours-on"], Places(tmp_path))
-
-
-def test_variants_sharing_a_worker_answer_correctly_when_interleaved(tmp_path: Path) -> None:
+def test_a_worker_process_checks_and_times_one_short_round(tmp_path: Path) -> None:
     names = ["bare", "floor", "ours-env", "ours-memory"]
-    worker = Worker(",".join(names), ROUTES, Places(tmp_path))
-    try:
-        worker.wait_ready()
-        assert worker.check() == []
-        # Raises if any interleaved response had the wrong status.
-        answer = worker.interleave(32, 16)
-        assert answer["count"] == 32
-        assert sorted(answer["times"]) == sorted(names)
-    finally:
-        worker.close()
+    comparisons = [(name, "bare") for name in names[1:]]
+    # Raises if the worker found a wrong response, or if any timed response had the wrong status.
+    measured = run_paired(
+        "off", names, comparisons, ROUTES, tmp_path, rounds=2, round_seconds=0.01, log=print
+    )
+    assert len(measured["rounds"]) == 2
+    assert sorted(measured["rounds"][0]["cpu"]["throughput"]) == sorted(names)
+    assert set(measured["ratios"]) == {"floor/bare", "ours-env/bare", "ours-memory/bare"}
+    assert set(measured["clocks"]) == {"cpu", "wall"}
 
 
-def test_variants_needing_different_environments_cannot_share_a_worker(tmp_path: Path) -> None:
-    with pytest.raises(WorkerError, match="FASTAPI_MAINTENANCE_MODE"):
-        Worker("ours-env,ours-on", ROUTES, Places(tmp_path))
+@pytest.mark.anyio
+async def test_interleaving_counts_wrong_statuses(tmp_path: Path) -> None:
+    """A round in which any request got the wrong status raises instead of giving a figure."""
+    app = variant("bare").build(BuildContext(ROUTES, tmp_path))
+    await interleave({"bare": Driver(app, False, ROUTES, 64)}, 32, 16)
+    with pytest.raises(RuntimeError, match="unexpected status"):
+        await interleave({"bare": Driver(app, True, ROUTES, 64)}, 32, 16)
 
 
-@pytest.mark.skipif(
-    not FM005_PYTHON.exists(),
-    reason="fastapi-maintenance 0.0.5 variants need bench/.venv-fm005 (python bench/run.py --setup); CI skips them",
-)
-def test_fm005_variants_answer_correctly_in_one_short_round(tmp_path: Path) -> None:
-    places = Places(tmp_path, fm005_python=FM005_PYTHON, fm005_root=FM005_PYTHON.parent.parent)
-    one_short_round(["bare", *FM005], places)
+def test_variants_needing_different_environments_cannot_share_a_worker() -> None:
+    assert group_env(["bare", "ours-env"]) == {"FASTAPI_MAINTENANCE_MODE": "0"}
+    with pytest.raises(ValueError, match="FASTAPI_MAINTENANCE_MODE"):
+        group_env(["ours-env", "ours-on"])
 
 
 async def _problems(app: ASGIApp, maintenance: bool) -> List[str]:

@@ -22,9 +22,10 @@ from fastapi_maintenance.cli.errors import (
     EXIT_USAGE,
 )
 from tests.docs.markdown_blocks import doc_block
+from tests.support.cli import run_cli_process as run_process
+from tests.support.processes import write_config
 from tests.support.servers import uvicorn_server
 
-from .conftest import run_process, write_config
 from .test_cli_processes import wait_for_status
 
 pytestmark = pytest.mark.timeout(90)

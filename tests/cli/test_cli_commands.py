@@ -20,8 +20,9 @@ from fastapi_maintenance.cli.errors import (
     EXIT_USAGE,
 )
 from fastapi_maintenance.settings import load_settings_with_sources
+from tests.support.processes import REPO_ROOT, write_config
 
-from .conftest import REPO_ROOT, RunCli, write_config
+from .conftest import RunCli
 
 SECRET = "correct-horse-battery-staple-42"
 

@@ -12,7 +12,7 @@ from typing import Dict, Sequence
 
 import pytest
 
-from .conftest import run_process
+from tests.support.cli import run_cli_process as run_process
 
 pytestmark = pytest.mark.timeout(60)
 

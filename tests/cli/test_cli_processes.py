@@ -26,9 +26,13 @@ from fastapi_maintenance.cli.errors import (
     EXIT_OK,
     EXIT_USAGE,
 )
+from tests.support.cli import cli_command
+from tests.support.cli import run_cli_process as run_process
+from tests.support.processes import REPO_ROOT, write_config
+from tests.support.processes import child_env as process_env
 from tests.support.servers import uvicorn_server
 
-from .conftest import ANSI_ESCAPE, REPO_ROOT, RedisTarget, cli_command, process_env, run_process, write_config
+from .conftest import ANSI_ESCAPE, RedisTarget
 
 pytestmark = pytest.mark.timeout(90)
 

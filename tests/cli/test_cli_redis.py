@@ -12,8 +12,9 @@ import redis
 
 from fastapi_maintenance.backends.redis import RedisBackend
 from fastapi_maintenance.cli.errors import EXIT_BACKEND_UNAVAILABLE, EXIT_OK, EXIT_USAGE
+from tests.support.processes import write_config
 
-from .conftest import RedisTarget, RunCli, write_config
+from .conftest import RedisTarget, RunCli
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(60)]
 

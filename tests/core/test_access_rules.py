@@ -57,16 +57,6 @@ async def test_allowed_ips_and_cidr_ranges() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_forged_forwarded_for_from_an_untrusted_peer_is_refused() -> None:
-    app = build_app(enable_maintenance=True, allowed_ips=["203.0.113.7"])
-    async with client(app, "198.51.100.9") as http:
-        forged = await http.get("/orders", headers={"X-Forwarded-For": "203.0.113.7"})
-        assert forged.status_code == 503
-        forwarded = await http.get("/orders", headers={"Forwarded": "for=203.0.113.7"})
-        assert forwarded.status_code == 503
-
-
-@pytest.mark.anyio
 async def test_forwarded_for_through_a_trusted_proxy_is_honoured() -> None:
     app = build_app(
         enable_maintenance=True, allowed_ips=["203.0.113.7"], trusted_proxies=["127.0.0.1", "10.0.0.0/8"]
@@ -98,24 +88,6 @@ async def test_only_the_named_forwarded_header_is_believed() -> None:
         assert (await http.get("/orders", headers=forged)).status_code == 503
         rfc7239 = 'for="[2001:db8::5]:443", for=203.0.113.7'
         assert (await http.get("/orders", headers={"Forwarded": rfc7239})).status_code == 200
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize(
-    "header",
-    [
-        ", ".join(["10.0.0.1"] * 500),
-        "garbage, ::::, [nonsense]:99, 999.1.1.1",
-        "[2001:db8::1]:8080",
-        "\x00\x01binary",
-        "",
-    ],
-)
-async def test_hostile_forwarding_headers_never_error(header: str) -> None:
-    app = build_app(enable_maintenance=True, allowed_ips=["203.0.113.7"], trusted_proxies=["127.0.0.1"])
-    async with client(app, "127.0.0.1") as http:
-        response = await http.get("/orders", headers=[(b"x-forwarded-for", header.encode("latin-1"))])
-    assert response.status_code == 503
 
 
 @pytest.mark.anyio
@@ -216,24 +188,6 @@ async def test_windows_switch_maintenance_on_and_count_down() -> None:
         now[0] = end.timestamp()
         assert (await http.get("/orders")).status_code == 200
         now[0] = end.timestamp() + 1
-        assert (await http.get("/orders")).status_code == 200
-
-
-@pytest.mark.anyio
-async def test_overlapping_windows_merge_and_the_hard_switch_wins() -> None:
-    base = datetime(2031, 6, 1, 12, 0, tzinfo=timezone.utc)
-    windows = [
-        {"start": base.isoformat(), "end": (base + timedelta(hours=1)).isoformat()},
-        {"start": (base + timedelta(minutes=30)).isoformat(), "end": (base + timedelta(hours=3)).isoformat()},
-    ]
-    now = [base.timestamp() + 600]
-    merged = build_app(backend=MemoryBackend(), windows=windows, clock=lambda: now[0])
-    switched_off = build_app(enable_maintenance=False, windows=windows, clock=lambda: now[0])
-    async with client(merged) as http:
-        response = await http.get("/orders")
-        assert response.status_code == 503
-        assert response.headers["retry-after"] == str(3 * 3600 - 600)
-    async with client(switched_off) as http:
         assert (await http.get("/orders")).status_code == 200
 
 

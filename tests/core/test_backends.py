@@ -129,6 +129,7 @@ def _write_many(path: str, count: int) -> None:
     asyncio.run(run())
 
 
+@pytest.mark.slow
 def test_concurrent_writes_never_show_a_torn_or_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "state.txt"
     path.write_text("0")

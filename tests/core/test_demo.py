@@ -13,7 +13,8 @@ import pytest
 from examples.demo import DEMO_TOKEN, app
 from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
 from tests.support.asgi import client_for
-from tests.support.servers import free_port, wait_until_serving
+from tests.support.processes import child_env, free_port
+from tests.support.servers import wait_until_serving
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,13 +45,15 @@ async def test_the_demo_app_switches_maintenance_through_its_admin_api_with_the_
 
 @pytest.mark.http
 def test_the_demo_script_serves_the_app_on_loopback() -> None:
+    """The test command has installed the package and uvicorn, so the script starts without pip."""
     port = free_port()
     token = new_admin_token("deploy-bot")
-    environment = {
-        **os.environ,
-        "PORT": str(port),
-        "FASTAPI_MAINTENANCE_ADMIN__TOKENS": f'{{"deploy-bot": "{hash_admin_token(token)}"}}',
-    }
+    environment = child_env(
+        {
+            "PORT": str(port),
+            "FASTAPI_MAINTENANCE_ADMIN__TOKENS": f'{{"deploy-bot": "{hash_admin_token(token)}"}}',
+        }
+    )
     process = subprocess.Popen(
         ["bash", "scripts/demo.sh"],
         cwd=REPO,
@@ -61,7 +64,7 @@ def test_the_demo_script_serves_the_app_on_loopback() -> None:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(base_url + "/health", process, timeout=120)
+        wait_until_serving(base_url + "/health", process, timeout=30)
         assert httpx.get(base_url + "/").json() == {"message": "Hello World"}
         assert httpx.put(base_url + "/_maintenance/", json={"active": True}).status_code == 401
         assert httpx.get(base_url + "/").status_code == 200

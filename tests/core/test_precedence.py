@@ -33,6 +33,7 @@ def reference_blocks(
     overrides: List[bool],
     hard_switch: Optional[bool],
     backend_state: bool,
+    in_window: bool,
     read_only: bool,
     safe_method: bool,
 ) -> bool:
@@ -48,7 +49,7 @@ def reference_blocks(
     elif hard_switch is not None:
         on = hard_switch
     else:
-        on = backend_state
+        on = backend_state or in_window  # a scheduled window turns maintenance on like the backend does
     if on and read_only and safe_method:
         return False
     return on
@@ -80,6 +81,7 @@ def test_engine_reasons_for_each_level() -> None:
     overrides=st.lists(st.booleans(), max_size=3),
     hard_switch=st.sampled_from([None, True, False]),
     backend_state=st.booleans(),
+    in_window=st.booleans(),
     read_only=st.booleans(),
     safe_method=st.booleans(),
 )
@@ -90,6 +92,7 @@ def test_engine_agrees_with_the_reference_model(
     overrides: List[bool],
     hard_switch: Optional[bool],
     backend_state: bool,
+    in_window: bool,
     read_only: bool,
     safe_method: bool,
 ) -> None:
@@ -100,6 +103,7 @@ def test_engine_agrees_with_the_reference_model(
         override=overrides[-1] if overrides else None,
         hard_switch=hard_switch,
         backend_state=backend_state,
+        in_window=in_window,
         read_only=read_only,
         safe_method=safe_method,
     )
@@ -110,6 +114,7 @@ def test_engine_agrees_with_the_reference_model(
         overrides=overrides,
         hard_switch=hard_switch,
         backend_state=backend_state,
+        in_window=in_window,
         read_only=read_only,
         safe_method=safe_method,
     )
@@ -214,7 +219,8 @@ def test_the_real_middleware_follows_the_table(
         exempt=exemption is not None,
         overrides=overrides,
         hard_switch=hard_switch,
-        backend_state=backend_state or in_window,
+        backend_state=backend_state,
+        in_window=in_window,
         read_only=read_only,
         safe_method=method == "GET",
     )

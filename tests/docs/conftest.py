@@ -1,12 +1,20 @@
-"""Fixtures for running documentation examples: a scratch working directory and importable example modules."""
+"""Fixtures for running documentation examples (a scratch working directory, importable example modules),
+and the hooks that record which blocks passing tests ran (see coverage.py)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import List
 
 import pytest
+
+from tests.docs import coverage
+
+HERE = Path(__file__).resolve().parent
+#: Compares the blocks tests name with those passing tests ran: it must run after every other docs test.
+LAST = "test_every_named_block_was_run_by_a_passing_test"
 
 
 @pytest.fixture
@@ -27,3 +35,30 @@ def example_modules(sandbox: Path) -> Iterator[Path]:
         module = sys.modules.get(name)
         if module is not None and str(getattr(module, "__file__", "") or "").startswith(str(sandbox)):
             del sys.modules[name]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    coverage.test_started()  # before the fixtures, which fetch blocks too
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call" and report.passed:
+        coverage.test_passed()
+    if report.skipped or report.failed:
+        coverage.NOT_PASSED.add(item.nodeid)
+    return report
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    last = [item for item in items if item.name == LAST]
+    items[:] = [item for item in items if item.name != LAST] + last
+    coverage.SELECTED.update(item.nodeid for item in items if item.path.is_relative_to(HERE))
+
+
+def pytest_deselected(items: List[pytest.Item]) -> None:
+    coverage.DESELECTED.update(item.nodeid for item in items if item.path.is_relative_to(HERE))

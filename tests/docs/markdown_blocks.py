@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from tests.docs.coverage import record_fetch
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
@@ -157,6 +159,7 @@ def doc_block(file: str, block_id: str) -> Block:
         raise AssertionError(f"{file} has no code block {block_id!r} (blocks: {known})")
     if len(found) > 1:
         raise AssertionError(f"{file}: the id {block_id!r} names {len(found)} blocks")
+    record_fetch(found[0].key)
     return found[0]
 
 

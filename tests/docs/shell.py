@@ -12,15 +12,13 @@ decision here rather than slipping through.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 
@@ -30,6 +28,7 @@ from fastapi_maintenance.backends._parse import parse_state
 from fastapi_maintenance.settings import CONFIG_ENV_VAR, ENV_PREFIX, MaintenanceSettings
 from fastapi_maintenance.settings.files import parse_toml
 from tests.docs.markdown_blocks import ROOT, Block
+from tests.support.cli import run_cli_in_process
 
 _EXIT_NOTE = re.compile(r"#\s*exit status (\d+)\s*$")
 _REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(?:\[(?P<extras>[A-Za-z0-9_,\- ]*)\])?$")
@@ -150,34 +149,9 @@ def check_curl(words: List[str], where: str) -> None:
 
 
 def run_cli(argv: List[str], cwd: Path, env: Dict[str, str]) -> CliRun:
-    """Run the CLI in-process the way the console script does, capturing its output.
-
-    It runs in a thread of its own: the CLI starts its own event loop, which cannot nest in a
-    test's running loop.
-    """
-    from fastapi_maintenance.cli.app import app
-    from tests.support.cli_runner import separate_streams_runner
-
-    outcome: List[Any] = []
-
-    def invoke() -> None:
-        saved = os.getcwd()
-        os.chdir(cwd)
-        try:
-            outcome.append(
-                separate_streams_runner().invoke(app, argv, env=env, prog_name="fastapi-maintenance")
-            )
-        finally:
-            os.chdir(saved)
-
-    thread = threading.Thread(target=invoke, name="docs-cli")
-    thread.start()
-    thread.join(timeout=60)
-    assert outcome, f"fastapi-maintenance {shlex.join(argv)} did not finish"
-    result = outcome[0]
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return CliRun(argv, result.exit_code, result.stdout, result.stderr)
+    """Run the CLI in-process the way the console script does, capturing its output."""
+    ran = run_cli_in_process(argv, env=env, cwd=cwd)
+    return CliRun(argv, ran.exit_code, ran.stdout, ran.stderr)
 
 
 def run_block(block: Block, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> ShellResult:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import pytest
 import yaml
 
 from fastapi_maintenance import load_settings
+from tests.docs import coverage
+from tests.docs.conftest import HERE
 from tests.docs.coverage import covered_blocks
 from tests.docs.markdown_blocks import DOCS, NOT_OURS, ROOT, Block, all_blocks, markdown_files, relative
 from tests.docs.runner import write_block
@@ -116,3 +118,26 @@ def test_every_page_is_in_the_nav() -> None:
     assert pages - in_nav == set(), f"pages missing from the nav in mkdocs.yml: {sorted(pages - in_nav)}"
     ours_missing = {page for page in in_nav - pages if f"docs/{page}" not in NOT_OURS}
     assert not ours_missing, f"the nav names pages that do not exist: {sorted(ours_missing)}"
+
+
+def _why_not_the_whole_docs_run(config: pytest.Config) -> Optional[str]:
+    """Why this session cannot tell which named blocks were run (None: every docs test was selected)."""
+    if coverage.DESELECTED:
+        return f"{len(coverage.DESELECTED)} docs tests were deselected (-k or -m)"
+    if any("::" in arg for arg in config.args):
+        return "single tests were selected"
+    selected = {nodeid.split("::")[0].rpartition("/")[2] for nodeid in coverage.SELECTED}
+    absent = sorted(path.name for path in HERE.glob("test_*.py") if path.name not in selected)
+    return f"docs test modules not collected: {absent}" if absent else None
+
+
+def test_every_named_block_was_run_by_a_passing_test(request: pytest.FixtureRequest) -> None:
+    """Runs last (tests/docs/conftest.py): naming a block in a test is not enough, a passing test must fetch it."""
+    why_not = _why_not_the_whole_docs_run(request.config)
+    if why_not is not None:
+        pytest.skip(f"compares named and run blocks only when all of tests/docs runs: {why_not}")
+    missing = sorted(COVERED - coverage.RAN)
+    not_passed = sorted(coverage.NOT_PASSED - {request.node.nodeid})
+    if missing and not_passed:
+        pytest.skip(f"blocks {missing} were not run, and these docs tests did not pass: {not_passed}")
+    assert not missing, f"blocks named by a test that no passing test ran: {missing}"

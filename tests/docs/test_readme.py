@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 
 from fastapi_maintenance import MaintenanceConfigError
 from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
+from fastapi_maintenance.settings.files import parse_toml
 from tests.docs.markdown_blocks import ROOT, doc_block
 from tests.docs.runner import MAINTENANCE_BODY, client, run_python
 from tests.docs.shell import logical_lines, run_block
@@ -99,3 +101,17 @@ def test_developer_setup_commands_name_scripts_that_exist() -> None:
         script = ROOT / line.split()[1]
         assert script.is_file(), script
         subprocess.run(["bash", "-n", str(script)], check=True)
+
+
+def test_the_quick_loop_names_the_registered_marker_and_real_folders() -> None:
+    lines = [line for line, _ in logical_lines(doc_block(README, "set-up-for-developers-2").code)]
+    assert shlex.split(lines[0]) == ["python", "-m", "pytest", "-m", "not slow", "-q"]
+    pyproject = ROOT / "pyproject.toml"
+    markers = parse_toml(pyproject.read_text(encoding="utf-8"), pyproject)["tool"]["pytest"]["ini_options"]
+    assert any(marker.startswith("slow:") for marker in markers["markers"])
+    for line in lines[1:]:
+        words = shlex.split(line)
+        assert words[:3] == ["python", "-m", "pytest"], line
+        folders = [word for word in words[3:] if not word.startswith("-")]
+        assert folders, line
+        assert all((ROOT / folder).is_dir() for folder in folders), line

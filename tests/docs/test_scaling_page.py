@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -17,16 +16,10 @@ from fastapi_maintenance.backends import BackendUnavailable, RedisBackend
 from tests.docs.markdown_blocks import Block, doc_block
 from tests.docs.runner import client, load_block, run_python, write_block
 from tests.docs.shell import run_block
-from tests.redis_support import RedisServer, running_redis
+from tests.redis_support import RedisServer
 
 PAGE = "docs/scaling.md"
 SHOWN_URL = "redis://localhost:6379/0"
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with running_redis(tmp_path_factory.mktemp("docs-redis")) as server:
-        yield server
 
 
 def _here(block: Block, server: RedisServer) -> Block:

@@ -1,44 +1,22 @@
-"""Fixtures for the end-to-end tests: a private redis-server on 127.0.0.1, apps run with their lifespan,
-config files, and the operator CLI run as a real process."""
+"""Helpers for the end-to-end tests: apps run with their lifespan, waiting for a condition, and the operator
+CLI run as a real process. Redis servers (``private_redis``) come from the root conftest."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import httpx
-import pytest
 from starlette.types import ASGIApp, Message, Scope
 
-from tests.redis_support import RedisServer, running_redis
 from tests.support.asgi import client_for
+from tests.support.cli import Ran, run_cli_process
+from tests.support.processes import REPO_ROOT, write_config
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server of the test's own (no persistence), free to be stopped and started on the same port."""
-    with running_redis(tmp_path) as server:
-        yield server
-
-
-def write_config(folder: Path, text: str, name: str = "maintenance.toml") -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
+__all__ = ["REPO_ROOT", "eventually", "run_cli", "serving", "write_config"]
 
 
 @asynccontextmanager
@@ -80,22 +58,10 @@ async def eventually(probe: Callable[[], Awaitable[bool]], *, within: float, wha
         await anyio.sleep(0.01)
 
 
-def cli_command() -> list[str]:
-    """The installed console script for this interpreter (else on PATH), else ``python -m fastapi_maintenance``."""
-    beside = Path(sys.executable).parent / "fastapi-maintenance"
-    script = str(beside) if beside.is_file() else shutil.which("fastapi-maintenance")
-    return [script] if script is not None else [sys.executable, "-m", "fastapi_maintenance"]
-
-
-async def run_cli(args: Sequence[str], *, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+async def run_cli(args: Sequence[str], *, cwd: Path) -> Ran:
     """Run the operator CLI as a separate process (bounded); fail with its output unless it exits 0."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FASTAPI_MAINTENANCE_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env["NO_COLOR"] = "1"
-    with anyio.fail_after(60):
-        completed = await anyio.run_process([*cli_command(), *args], cwd=cwd, env=env, check=False)
-    assert completed.returncode == 0, (
-        f"fastapi-maintenance {' '.join(args)} exited {completed.returncode}:\n"
-        f"{completed.stdout.decode(errors='replace')}{completed.stderr.decode(errors='replace')}"
+    ran = await anyio.to_thread.run_sync(lambda: run_cli_process(args, cwd=cwd, env={"NO_COLOR": "1"}))
+    assert ran.exit_code == 0, (
+        f"fastapi-maintenance {' '.join(args)} exited {ran.exit_code}:\n{ran.stdout}{ran.stderr}"
     )
-    return completed
+    return ran

@@ -81,19 +81,19 @@ def in_process_app(tmp_path: Path, backend: RedisBackend, policy: str) -> FastAP
     [("last_known", "stopped"), ("open", "stopped"), ("closed", "stopped"), ("closed", "frozen")],
 )
 async def test_redis_outage_answered_by_the_policy_in_process(
-    tmp_path: Path, redis_server: RedisServer, policy: str, kind: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, private_redis: RedisServer, policy: str, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="fastapi_maintenance")
     key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
-    backend = RedisBackend(redis_server.url, key, timeout=0.3, resync_interval=0.5)
-    writer = RedisBackend(redis_server.url, key)
+    backend = RedisBackend(private_redis.url, key, timeout=0.3, resync_interval=0.5)
+    writer = RedisBackend(private_redis.url, key)
     try:
         async with serving(in_process_app(tmp_path, backend, policy)) as client:
             load = Load(client, concurrency=10, max_requests=5000, max_seconds=30.0, pause=0.02)
             async with anyio.create_task_group() as group:
                 group.start_soon(load.run)
                 try:
-                    await redis_outage(load, redis_server, writer, POLICY_CASES[policy], kind)
+                    await redis_outage(load, private_redis, writer, POLICY_CASES[policy], kind)
                 finally:
                     load.stop()
     finally:
@@ -110,16 +110,18 @@ async def test_redis_outage_answered_by_the_policy_in_process(
 
 @pytest.mark.http
 @pytest.mark.timeout(90)
-async def test_redis_stopped_under_load_on_uvicorn_workers(tmp_path: Path, redis_server: RedisServer) -> None:
+async def test_redis_stopped_under_load_on_uvicorn_workers(
+    tmp_path: Path, private_redis: RedisServer
+) -> None:
     """The default policy (last_known) across two worker processes built from settings alone."""
     case = POLICY_CASES["last_known"]
     key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
     config = write_config(
         tmp_path,
-        f'backend = {{ type = "redis", url = "{redis_server.url}", key = "{key}" }}\n'
+        f'backend = {{ type = "redis", url = "{private_redis.url}", key = "{key}" }}\n'
         f'on_backend_error = "{case.policy}"\n',
     )
-    writer = RedisBackend(redis_server.url, key)
+    writer = RedisBackend(private_redis.url, key)
     env = {"FASTAPI_MAINTENANCE_CONFIG": str(config)}
     try:
         with uvicorn_server(
@@ -138,7 +140,7 @@ async def test_redis_stopped_under_load_on_uvicorn_workers(tmp_path: Path, redis
                 async with anyio.create_task_group() as group:
                     group.start_soon(load.run)
                     try:
-                        await redis_outage(load, redis_server, writer, case, "stopped", workers=2)
+                        await redis_outage(load, private_redis, writer, case, "stopped", workers=2)
                     finally:
                         load.stop()
     finally:
@@ -151,19 +153,19 @@ async def test_redis_stopped_under_load_on_uvicorn_workers(tmp_path: Path, redis
     [("last_known", 200, "stopped"), ("closed", 503, "stopped"), ("closed", 503, "frozen")],
 )
 async def test_redis_down_when_the_app_starts(
-    tmp_path: Path, redis_server: RedisServer, policy: str, answer: int, kind: str
+    tmp_path: Path, private_redis: RedisServer, policy: str, answer: int, kind: str
 ) -> None:
     """Nothing was ever read: last_known means off, closed means on; then Redis comes up and is followed.
 
     A frozen server accepts connections but never answers: the first reads wait for the backend's timeout only.
     """
     if kind == "stopped":
-        await anyio.to_thread.run_sync(redis_server.stop)
+        await anyio.to_thread.run_sync(private_redis.stop)
     else:
-        redis_server.freeze()
+        private_redis.freeze()
     key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
-    backend = RedisBackend(redis_server.url, key, timeout=0.3, resync_interval=0.5)
-    writer = RedisBackend(redis_server.url, key)
+    backend = RedisBackend(private_redis.url, key, timeout=0.3, resync_interval=0.5)
+    writer = RedisBackend(private_redis.url, key)
     try:
         async with serving(in_process_app(tmp_path, backend, policy)) as client:
             load = Load(client, concurrency=10, max_requests=4000, max_seconds=30.0, pause=0.02)
@@ -172,9 +174,9 @@ async def test_redis_down_when_the_app_starts(
                 try:
                     await load.steady(answer, after=0.0, count=300)
                     if kind == "stopped":
-                        await anyio.to_thread.run_sync(redis_server.start)
+                        await anyio.to_thread.run_sync(private_redis.start)
                     else:
-                        redis_server.thaw()
+                        private_redis.thaw()
                     for value in (True, False):
                         await writer.set_value(value)
                         await load.settle(status_for(value), after=time.monotonic(), deadline=10.0)

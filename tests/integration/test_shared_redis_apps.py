@@ -109,9 +109,9 @@ async def connected_clients(server: RedisServer) -> int:
 
 
 async def test_set_maintenance_mode_in_one_app_is_seen_by_the_other(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, private_redis: RedisServer
 ) -> None:
-    config = redis_config(tmp_path, redis_server)
+    config = redis_config(tmp_path, private_redis)
     async with two_apps(config) as (client_a, client_b, _):
         assert (await client_a.post("/admin/maintenance/on")).status_code == 200
         blocked = await client_a.get("/")
@@ -127,7 +127,7 @@ async def test_set_maintenance_mode_in_one_app_is_seen_by_the_other(
         for _ in range(20):
             assert (await client_a.get("/")).status_code == 200
 
-    stored = Redis.from_url(redis_server.url)
+    stored = Redis.from_url(private_redis.url)
     try:
         assert await stored.get("fastapi_maintenance:mode") == b"0"
     finally:
@@ -135,7 +135,7 @@ async def test_set_maintenance_mode_in_one_app_is_seen_by_the_other(
 
     # Both lifespans have ended: each middleware closed its backend's connections (only the probe remains).
     async def only_the_probe_is_connected() -> bool:
-        return await connected_clients(redis_server) == 1
+        return await connected_clients(private_redis) == 1
 
     await eventually(
         only_the_probe_is_connected, within=5.0, what="the apps' Redis connections closed at shutdown"
@@ -143,9 +143,9 @@ async def test_set_maintenance_mode_in_one_app_is_seen_by_the_other(
 
 
 async def test_maintenance_mode_on_block_in_one_app_is_seen_by_the_other_and_undone(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, private_redis: RedisServer
 ) -> None:
-    config = redis_config(tmp_path, redis_server)
+    config = redis_config(tmp_path, private_redis)
     async with two_apps(config) as (client_a, client_b, hold), anyio.create_task_group() as group:
         held: Dict[str, int] = {}
 
@@ -165,12 +165,12 @@ async def test_maintenance_mode_on_block_in_one_app_is_seen_by_the_other_and_und
 
 
 async def test_the_cli_in_another_process_switches_both_apps(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, private_redis: RedisServer
 ) -> None:
-    config = redis_config(tmp_path, redis_server)
+    config = redis_config(tmp_path, private_redis)
     async with two_apps(config) as (client_a, client_b, _):
         on = await run_cli(["on", "--config", str(config)], cwd=tmp_path)
-        assert b"on" in on.stdout
+        assert "on" in on.stdout
         await sees(client_a, 503, "fastapi-maintenance on, in app A")
         await sees(client_b, 503, "fastapi-maintenance on, in app B")
 

@@ -42,12 +42,12 @@ async def wait_for_workers(base_url: str, wanted: int, within: float) -> Set[str
     return seen
 
 
-async def test_workers_follow_every_switch_under_load(tmp_path: Path, redis_server: RedisServer) -> None:
+async def test_workers_follow_every_switch_under_load(tmp_path: Path, private_redis: RedisServer) -> None:
     key = f"fastapi_maintenance:workers:{uuid.uuid4().hex}"
     config = write_config(
-        tmp_path, f'backend = {{ type = "redis", url = "{redis_server.url}", key = "{key}" }}\n'
+        tmp_path, f'backend = {{ type = "redis", url = "{private_redis.url}", key = "{key}" }}\n'
     )
-    writer = RedisBackend(redis_server.url, key)
+    writer = RedisBackend(private_redis.url, key)
     env = {"FASTAPI_MAINTENANCE_CONFIG": str(config)}
     steady_pids: Dict[str, Dict[str, int]] = {}
     try:

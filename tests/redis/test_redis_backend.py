@@ -8,14 +8,16 @@ import logging
 import sys
 import time
 import warnings
-from typing import Callable, List, Union
+from typing import Any, Callable, List, Union
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 
 from fastapi_maintenance.backends.base import BackendUnavailable
 from fastapi_maintenance.backends.redis import RedisBackend
-from tests.redis_support import RedisServer, free_port, redis_server_binary
+from tests.redis_support import RedisServer, redis_server_binary
+from tests.support.processes import free_port
 
 BackendFactory = Callable[..., RedisBackend]
 Observed = Union[bool, None, str]
@@ -43,6 +45,50 @@ async def eventually(backend: RedisBackend, expected: Observed, within: float) -
             pytest.fail(f"{backend.describe()}: peek() gave {seen!r}, expected {expected!r} within {within}s")
         await asyncio.sleep(0.01)
         seen = observe(backend)
+
+
+async def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:
+    """Poll ``condition`` until it holds; fail saying ``what`` was awaited after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not seen within {within}s")
+        await asyncio.sleep(0.01)
+
+
+def count_connection_attempts(monkeypatch: pytest.MonkeyPatch) -> List[None]:
+    """Record every connection redis-py tries to open from now on (one entry per attempt)."""
+    attempts: List[None] = []
+    original = AbstractConnection.connect
+
+    async def counted(self: AbstractConnection) -> None:
+        attempts.append(None)
+        await original(self)  # type: ignore[no-untyped-call, unused-ignore]
+
+    monkeypatch.setattr(AbstractConnection, "connect", counted)
+    return attempts
+
+
+def record_sent_commands(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """Record the name of every command redis-py sends from now on (``GET``, ``SET``, ...)."""
+    sent: List[str] = []
+    original = AbstractConnection.send_command
+
+    async def recorded(self: AbstractConnection, *args: Any, **kwargs: Any) -> None:
+        sent.append(str(args[0]).upper())
+        await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_command", recorded)
+    return sent
+
+
+async def wait_until_answering(url: str, within: float = 5.0) -> None:
+    """Wait until the server answers a fresh client again (a paused server holds the PING)."""
+    client = Redis.from_url(url)
+    try:
+        await asyncio.wait_for(client.ping(), within)
+    finally:
+        await client.aclose()
 
 
 def records(caplog: pytest.LogCaptureFixture, level: int) -> List[logging.LogRecord]:
@@ -162,7 +208,11 @@ async def test_concurrent_first_reads_share_one_connection(
 
 
 async def test_outage_is_bounded_logged_once_and_recovered_from(
-    make_backend: BackendFactory, private_redis: RedisServer, redis_key: str, caplog: pytest.LogCaptureFixture
+    make_backend: BackendFactory,
+    private_redis: RedisServer,
+    redis_key: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.INFO, logger="fastapi_maintenance")
     backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=0.3)
@@ -177,7 +227,8 @@ async def test_outage_is_bounded_logged_once_and_recovered_from(
     with pytest.raises(BackendUnavailable):
         await backend.set_value(False)
     assert time.monotonic() - started < 3.0
-    await asyncio.sleep(0.5)  # let the subscriber fail to reconnect a few times
+    attempts = count_connection_attempts(monkeypatch)
+    await wait_for(lambda: len(attempts) >= 3, within=5.0, what="three failed reconnection attempts")
     assert observe(backend) == UNAVAILABLE
     assert len(records(caplog, logging.WARNING)) == 1
     assert records(caplog, logging.INFO) == []
@@ -298,7 +349,11 @@ def stall_the_event_loop(seconds: float) -> None:
     reason="stall tolerance needs asyncio.Timeout (Python 3.11+); older Pythons keep a plain deadline",
 )
 async def test_an_event_loop_stalled_past_the_timeout_is_not_an_outage(
-    make_backend: BackendFactory, private_redis: RedisServer, redis_key: str, caplog: pytest.LogCaptureFixture
+    make_backend: BackendFactory,
+    private_redis: RedisServer,
+    redis_key: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A synchronous endpoint that blocks the loop must not turn a Redis answer that arrived
     # meanwhile into a timeout: that would log an outage and hand requests to the fault policy.
@@ -306,8 +361,9 @@ async def test_an_event_loop_stalled_past_the_timeout_is_not_an_outage(
     backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=60)
     await backend.set_value(True)
     await pause_server(private_redis.url, 150)  # the answer to the next GET comes after 150 ms
+    sent = record_sent_commands(monkeypatch)
     read = asyncio.ensure_future(backend.get_value())
-    await asyncio.sleep(0.05)  # the GET is sent and waiting for the paused server
+    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
     assert not read.done()
     stall_the_event_loop(1.0)  # well past the 0.3 s timeout; the answer arrives meanwhile
     assert await read is True
@@ -316,17 +372,18 @@ async def test_an_event_loop_stalled_past_the_timeout_is_not_an_outage(
 
 
 async def test_a_server_that_does_not_answer_still_times_out_after_a_stall(
-    make_backend: BackendFactory, private_redis: RedisServer, redis_key: str
+    make_backend: BackendFactory, private_redis: RedisServer, redis_key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The stall only buys a fresh window: a server that still does not answer within it fails the call.
     backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=60)
     assert await backend.get_value() is False
     await pause_server(private_redis.url, 1500)  # longer than the stall plus a fresh window
+    sent = record_sent_commands(monkeypatch)
     read = asyncio.ensure_future(backend.get_value())
-    await asyncio.sleep(0.05)
+    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
     stall_the_event_loop(0.6)
     started = time.monotonic()
     with pytest.raises(BackendUnavailable):
         await read
     assert time.monotonic() - started < 1.0
-    await asyncio.sleep(1.0)  # let the pause end before the backend is closed
+    await wait_until_answering(private_redis.url)  # the pause is over before the backend is closed

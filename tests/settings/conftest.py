@@ -10,6 +10,8 @@ from typing import Any, Callable, Dict, List, Mapping
 import pytest
 import yaml
 
+from tests.support.processes import write_config
+
 WriteConfig = Callable[..., Path]
 
 
@@ -70,13 +72,11 @@ def yaml_dumps(data: Mapping[str, Any]) -> str:
     return text
 
 
-def write_config(folder: Path, name: str, data: Any = None, *, text: str = "") -> Path:
+def write_settings(folder: Path, name: str, data: Any = None, *, text: str = "") -> Path:
     """Write ``data`` (TOML or YAML by the name's suffix) or raw ``text`` to ``folder/name``."""
-    path = folder / name
     if data is not None:
         text = toml_dumps(data) if name.endswith(".toml") else yaml_dumps(data)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_config(folder, text, name)
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def write(tmp_path: Path) -> WriteConfig:
     """write(name, data) or write(name, text=...) -> the file's path, in this test's tmp_path."""
 
     def _write(name: str, data: Any = None, *, text: str = "") -> Path:
-        return write_config(tmp_path, name, data, text=text)
+        return write_settings(tmp_path, name, data, text=text)
 
     return _write
 
@@ -101,5 +101,5 @@ def to_yaml() -> Callable[[Mapping[str, Any]], str]:
 
 @pytest.fixture(scope="session")
 def writer() -> Callable[..., Path]:
-    """write_config(folder, name, data) for tests (Hypothesis) that manage their own folders."""
-    return write_config
+    """write_settings(folder, name, data) for tests (Hypothesis) that manage their own folders."""
+    return write_settings

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +12,7 @@ from typing import Optional
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.support.processes import child_env, free_port
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
@@ -47,14 +40,7 @@ def uvicorn_server(
 ) -> Iterator[str]:
     """Run ``uvicorn app`` on a free loopback port; yield its base URL; stop it afterwards."""
     port = free_port()
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("FASTAPI_MAINTENANCE_")
-    }
-    environment.update(env or {})
-    repo_root = str(Path(__file__).resolve().parents[2])
-    environment["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(cwd), repo_root, environment.get("PYTHONPATH")])
-    )
+    environment = child_env(env, path=[cwd])
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", *extra_args]
     process = subprocess.Popen(
