@@ -132,8 +132,8 @@ def test_the_cli_switches_the_served_app_remotely(served: Served, tmp_path: Path
     assert status.returncode == 0, status.stderr
     report = json.loads(status.stdout)
     assert report["maintenance"] is True
-    assert report["state"]["message"] == "Upgrading"
-    assert report["state"]["actor"] == "deploy-bot"
+    assert report["record"]["message"] == "Upgrading"
+    assert report["record"]["actor"] == "deploy-bot", "the admin API names the actor: the token"
 
     off = _cli(["--url", url, "off"], served.token, tmp_path)
     assert off.returncode == 0, off.stderr
