@@ -59,6 +59,15 @@ _CONTAINER = 1  # Mount / Host: passes the child scope on to its app
 _OPAQUE = 2  # unknown: any match is a doubt
 
 
+def _route_context_walker() -> Optional[Callable[[Sequence[BaseRoute]], Any]]:
+    """FastAPI >= 0.16x keeps included routers as nodes; its walker yields their routes in dispatch order."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI copies included routes into the app's list; plain Starlette
+        return None
+    return iter_route_contexts  # type: ignore[no-any-return]
+
+
 def _fastapi_kinds() -> Tuple[FrozenSet[Any], FrozenSet[Any], Any, Any]:
     """FastAPI's own implementations (regex matchers, route handlers, router dispatch) and its route walker.
 
@@ -74,7 +83,7 @@ def _fastapi_kinds() -> Tuple[FrozenSet[Any], FrozenSet[Any], Any, Any]:
         frozenset(matchers),
         frozenset(handlers),
         fastapi_routing.APIRouter.app,
-        getattr(fastapi_routing, "iter_route_contexts", None),
+        _route_context_walker(),
     )
 
 
