@@ -44,12 +44,20 @@ class MaintenanceModeMiddleware:
 
     def __init__(
         self,
-        app: ASGIApp,
+        app: Optional[ASGIApp] = None,
+        /,
         *,
         settings: Optional[MaintenanceSettings] = None,
         _plan: Optional[Plan] = None,
         **kwargs: Any,
     ) -> None:
+        # Positional for Starlette's middleware protocol; ``app=`` too (Litestar's DefineMiddleware).
+        if "app" in kwargs:
+            if app is not None:
+                raise TypeError("MaintenanceModeMiddleware got the app twice (positional and app=)")
+            app = kwargs.pop("app")
+        if app is None:
+            raise TypeError("MaintenanceModeMiddleware needs the ASGI app to wrap, as first argument or app=")
         self.app = app
         self._startup_failure: Optional[_StartupFailure] = None
         if _plan is None:

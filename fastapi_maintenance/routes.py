@@ -65,7 +65,7 @@ def _route_context_walker() -> Optional[Callable[[Sequence[BaseRoute]], Any]]:
         from fastapi.routing import iter_route_contexts
     except ImportError:  # older FastAPI copies included routes into the app's list; plain Starlette
         return None
-    return iter_route_contexts  # type: ignore[no-any-return]
+    return iter_route_contexts
 
 
 def _fastapi_kinds() -> Tuple[FrozenSet[Any], FrozenSet[Any], Any, Any]:
@@ -178,7 +178,8 @@ class _Level:
     def is_current(self, routes: List[BaseRoute]) -> bool:
         if routes is not self.routes or len(routes) != self.size:
             return False
-        for nested, size in self.watched:  # a plain loop: this runs on every maintenance-on request
+        # A plain loop, not all(...): this runs on every maintenance-on request.
+        for nested, size in self.watched:  # noqa: SIM110
             if len(nested) != size:
                 return False
         return True
@@ -228,7 +229,9 @@ def _index_key(effective: Any, candidate: _Candidate, matchers: FrozenSet[Any]) 
     owner = getattr(matches, "__self__", None)
     if function in _STARLETTE_MATCHERS or function in matchers:
         regex = getattr(owner, "path_regex", None)
-    elif type(owner).__name__ == "_EffectiveRouteContext" and _is_api_route(getattr(owner, "original_route", None)):
+    elif type(owner).__name__ == "_EffectiveRouteContext" and _is_api_route(
+        getattr(owner, "original_route", None)
+    ):
         regex = getattr(owner, "path_regex", None)  # FastAPI's included APIRoute: its own prefixed regex
     else:
         return None
@@ -248,7 +251,10 @@ def _is_api_route(route: Any) -> bool:
 def _fallback_of(router: Router, api_router_app: Any) -> Callable[[Scope], RouteVerdict]:
     """What the router does when no route matches: its 404/redirect (no endpoint), or something that runs."""
     default = router.default
-    if getattr(default, "__func__", None) is not Router.not_found or getattr(default, "__self__", None) is not router:
+    if (
+        getattr(default, "__func__", None) is not Router.not_found
+        or getattr(default, "__self__", None) is not router
+    ):
         return lambda scope: UNMARKED  # a default app runs
     dispatch = type(router).app
     if dispatch is Router.app:

@@ -21,7 +21,9 @@ class Outcome:
     messages: List[Message]
 
 
-def http_scope(raw_path: str, method: str = "GET", host: str = "testserver", root_path: str = "") -> Dict[str, Any]:
+def http_scope(
+    raw_path: str, method: str = "GET", host: str = "testserver", root_path: str = ""
+) -> Dict[str, Any]:
     """The scope uvicorn sends for ``method raw_path``: ``path`` percent-decoded, ``raw_path`` as sent.
 
     With ``root_path`` (a proxy prefix, uvicorn's ``--root-path``) the path includes it, as uvicorn sends it.
@@ -62,9 +64,11 @@ async def call(app: ASGIApp, scope: Dict[str, Any]) -> Outcome:
     async def receive() -> Message:
         if incoming:
             return incoming.pop(0)
-        return {"type": "websocket.disconnect", "code": 1000} if scope["type"] == "websocket" else {
-            "type": "http.disconnect"
-        }
+        return (
+            {"type": "websocket.disconnect", "code": 1000}
+            if scope["type"] == "websocket"
+            else {"type": "http.disconnect"}
+        )
 
     async def send(message: Message) -> None:
         sent.append(message)
@@ -77,6 +81,8 @@ async def call(app: ASGIApp, scope: Dict[str, Any]) -> Outcome:
         status = int(closes[-1].get("code", 1000)) if closes else 101  # the close code, or still open
         return Outcome(status, ran(body), body, sent)
     start = next(message for message in sent if message["type"] == "http.response.start")
-    body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
-    text = body.decode(errors="replace")
+    content = b"".join(
+        message.get("body", b"") for message in sent if message["type"] == "http.response.body"
+    )
+    text = content.decode(errors="replace")
     return Outcome(start["status"], ran(text), text, sent)

@@ -15,10 +15,14 @@ from fastapi.responses import PlainTextResponse
 from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
-from starlette.routing import Host, Mount, Route, Router, WebSocketRoute
+from starlette.routing import Host, Route, Router, WebSocketRoute
 from starlette.websockets import WebSocket as StarletteWebSocket
 
-from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off, force_maintenance_mode_on
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    force_maintenance_mode_off,
+    force_maintenance_mode_on,
+)
 
 
 class YearConvertor(Convertor[int]):
@@ -154,7 +158,9 @@ def build_app(**middleware: Any) -> FastAPI:
 
 def no_catch_all(app: FastAPI) -> FastAPI:
     """The same app without the SPA catch-all (so unknown paths reach no route)."""
-    app.router.routes[:] = [route for route in app.router.routes if getattr(route, "path", None) != "/{full:path}"]
+    app.router.routes[:] = [
+        route for route in app.router.routes if getattr(route, "path", None) != "/{full:path}"
+    ]
     return app
 
 

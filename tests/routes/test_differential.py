@@ -31,14 +31,18 @@ from starlette.routing import BaseRoute, Host, Match, Mount, Route, Router, WebS
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
 
-from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off, force_maintenance_mode_on
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    force_maintenance_mode_off,
+    force_maintenance_mode_on,
+)
 from fastapi_maintenance.backends import MemoryBackend
 from fastapi_maintenance.settings import compile_path_globs
-from tests.routes import served_routes  # registers the "year" convertor
 from tests.routes.asgi_calls import Outcome, call, http_scope, websocket_scope
+from tests.routes.served_routes import YearConvertor  # importing registers the "year" convertor
 from tests.support.asgi import find_middleware
 
-assert served_routes.YearConvertor  # the registered convertor is part of the alphabet below
+assert YearConvertor.regex == "[0-9]{4}"  # registered as "year", part of the alphabet below
 
 LITERALS = ("a", "b", "c")
 CONVERTORS = ("str", "path", "int", "float", "uuid", "year")
@@ -66,7 +70,7 @@ class Group:
     kind: str  # "router" (FastAPI include_router), "mount" (routes), "subapp" (mounted Starlette), "host"
     prefix: Tuple[str, ...]
     host: str
-    children: List[Union["Leaf", "Group"]] = field(default_factory=list)
+    children: List[Union[Leaf, Group]] = field(default_factory=list)
 
 
 Node = Union[Leaf, Group]
@@ -88,7 +92,9 @@ def groups(children: st.SearchStrategy[List[Node]]) -> st.SearchStrategy[Node]:
     return st.builds(
         Group,
         kind=st.sampled_from(("router", "mount", "subapp", "host")),
-        prefix=st.lists(st.one_of(st.sampled_from(LITERALS), st.just(":str")), min_size=1, max_size=2).map(tuple),
+        prefix=st.lists(st.one_of(st.sampled_from(LITERALS), st.just(":str")), min_size=1, max_size=2).map(
+            tuple
+        ),
         host=st.sampled_from(HOSTS[1:]),
         children=children,
     )
@@ -144,7 +150,9 @@ class Builder:
         self.opaque: Dict[str, bool] = {}
 
     def path(self, segments: Tuple[str, ...], trailing_slash: bool = False) -> str:
-        parts = [f"{{p{next(self.params)}:{item[1:]}}}" if item.startswith(":") else item for item in segments]
+        parts = [
+            f"{{p{next(self.params)}:{item[1:]}}}" if item.startswith(":") else item for item in segments
+        ]
         text = "/" + "/".join(parts)
         return text + "/" if trailing_slash and parts else text
 
@@ -174,7 +182,9 @@ class Builder:
             elif node.kind == "custom":
                 routes.append(_CustomRoute(_custom_prefix(node), _text_endpoint(name)))
             else:
-                routes.append(Route(path, self._mark(_text_endpoint(name), node.mark), methods=list(node.methods)))
+                routes.append(
+                    Route(path, self._mark(_text_endpoint(name), node.mark), methods=list(node.methods))
+                )
         return routes
 
     def api_router(self, router: APIRouter, nodes: List[Node]) -> None:
@@ -194,9 +204,13 @@ class Builder:
             elif node.kind == "custom":
                 router.routes.append(_CustomRoute(_custom_prefix(node), _text_endpoint(name)))
             elif node.kind == "api":
-                router.add_api_route(path, self._mark(_api_endpoint(name), node.mark), methods=list(node.methods))
+                router.add_api_route(
+                    path, self._mark(_api_endpoint(name), node.mark), methods=list(node.methods)
+                )
             else:
-                router.add_route(path, self._mark(_text_endpoint(name), node.mark), methods=list(node.methods))
+                router.add_route(
+                    path, self._mark(_text_endpoint(name), node.mark), methods=list(node.methods)
+                )
 
     def group(self, node: Group) -> BaseRoute:
         prefix = self.path(node.prefix)
@@ -249,11 +263,15 @@ def _api_socket(name: str) -> Callable[[WebSocket], Any]:
     return endpoint
 
 
-def build(table: List[Node], exempt: List[str], maintenance: List[str]) -> Tuple[FastAPI, MemoryBackend, Builder]:
+def build(
+    table: List[Node], exempt: List[str], maintenance: List[str]
+) -> Tuple[FastAPI, MemoryBackend, Builder]:
     builder = Builder()
     backend = MemoryBackend()
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    app.add_middleware(MaintenanceModeMiddleware, backend=backend, exempt_paths=exempt, maintenance_paths=maintenance)
+    app.add_middleware(
+        MaintenanceModeMiddleware, backend=backend, exempt_paths=exempt, maintenance_paths=maintenance
+    )
     builder.api_router(app.router, table)
     return app, backend, builder
 
@@ -279,7 +297,9 @@ async def check(table: List[Node], exempt: List[str], maintenance: List[str], re
         expected = await oracle(app, scope)
         event(f"router: {'endpoint' if expected.endpoint else expected.status}")
         if expected.endpoint and "//" in scope["path"]:
-            kind = "custom" if builder.opaque[expected.endpoint] else f"mark {builder.marks[expected.endpoint]}"
+            kind = (
+                "custom" if builder.opaque[expected.endpoint] else f"mark {builder.marks[expected.endpoint]}"
+            )
             event(f"an endpoint reached through an empty segment ({kind})")
         if expected.endpoint and scope["path"].endswith("/"):
             event("an endpoint reached with a trailing slash")
@@ -322,7 +342,9 @@ def aimed_probes(table: List[Node]) -> st.SearchStrategy[Probe]:
     return st.builds(
         Probe,
         segments=st.lists(
-            st.one_of(st.sampled_from(literals), st.sampled_from(REQUEST_SEGMENTS), st.sampled_from(("", "%2F"))),
+            st.one_of(
+                st.sampled_from(literals), st.sampled_from(REQUEST_SEGMENTS), st.sampled_from(("", "%2F"))
+            ),
             max_size=4,
         ).map(tuple),
         trailing_slash=st.booleans(),
@@ -337,7 +359,9 @@ def globs_for(table: List[Node]) -> st.SearchStrategy[str]:
     literals = sorted(set(_literals(table)) | set(LITERALS))
     return st.one_of(
         st.sampled_from(GLOBS),
-        st.sampled_from(literals).flatmap(lambda literal: st.sampled_from((f"/{literal}/**", f"/{literal}*", "/**"))),
+        st.sampled_from(literals).flatmap(
+            lambda literal: st.sampled_from((f"/{literal}/**", f"/{literal}*", "/**"))
+        ),
     )
 
 

@@ -8,13 +8,14 @@ Litestar's own hook runs middleware only for requests it has routed, so its 404 
 from __future__ import annotations
 
 import logging
-from typing import Any, Tuple
+from typing import Any, Tuple, cast
 
 import httpx
 import pytest
 from litestar import Litestar, get
 from litestar.middleware import DefineMiddleware
 from quart import Quart
+from starlette.types import ASGIApp
 
 from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
 from fastapi_maintenance.backends import MemoryBackend
@@ -44,11 +45,17 @@ HANDLERS = [litestar_item, litestar_health, litestar_pinned]
 
 
 def litestar_through_its_hook(**middleware: Any) -> Litestar:
-    return Litestar(route_handlers=HANDLERS, middleware=[DefineMiddleware(MaintenanceModeMiddleware, **middleware)])
+    return Litestar(
+        route_handlers=HANDLERS,
+        logging_config=None,  # Litestar would otherwise configure the root logger for the whole test run
+        middleware=[DefineMiddleware(cast(Any, MaintenanceModeMiddleware), **middleware)],
+    )
 
 
 def litestar_wrapped(**middleware: Any) -> MaintenanceModeMiddleware:
-    return MaintenanceModeMiddleware(Litestar(route_handlers=HANDLERS), **middleware)
+    return MaintenanceModeMiddleware(
+        cast(ASGIApp, Litestar(route_handlers=HANDLERS, logging_config=None)), **middleware
+    )
 
 
 def quart_app() -> Quart:
@@ -72,12 +79,12 @@ def quart_app() -> Quart:
 
 def quart_through_its_hook(**middleware: Any) -> Quart:
     app = quart_app()
-    app.asgi_app = MaintenanceModeMiddleware(app.asgi_app, **middleware)  # type: ignore[method-assign]
+    app.asgi_app = cast(Any, MaintenanceModeMiddleware(cast(ASGIApp, app.asgi_app), **middleware))  # type: ignore[method-assign]
     return app
 
 
 def quart_wrapped(**middleware: Any) -> MaintenanceModeMiddleware:
-    return MaintenanceModeMiddleware(quart_app(), **middleware)
+    return MaintenanceModeMiddleware(cast(ASGIApp, quart_app()), **middleware)
 
 
 BUILDERS = {
@@ -89,7 +96,9 @@ BUILDERS = {
 
 
 async def get_(app: Any, path: str) -> Tuple[int, str]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
         response = await client.get(path)
         return response.status_code, response.text
 
@@ -121,12 +130,13 @@ async def test_litestar_schema_is_closed_unless_exempted_by_glob() -> None:
     assert (await get_(closed, "/schema/openapi.json"))[0] == 503
     opened = litestar_through_its_hook(enable_maintenance=True, exempt_paths=["/schema", "/schema/**"])
     status, body = await get_(opened, "/schema/openapi.json")
-    assert status == 200 and '"openapi"' in body
+    assert status == 200
+    assert '"openapi"' in body
 
 
 async def test_app_is_accepted_as_keyword(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="fastapi_maintenance"):
-        app = MaintenanceModeMiddleware(app=quart_app(), enable_maintenance=True)
+        app = MaintenanceModeMiddleware(app=cast(ASGIApp, quart_app()), enable_maintenance=True)
         assert (await get_(app, "/items/3"))[0] == 503
         assert (await get_(app, "/items/4"))[0] == 503
     lines = [record for record in caplog.records if "no Starlette router" in record.getMessage()]

@@ -73,7 +73,13 @@ def test_root_path_under_uvicorn() -> None:
     extra = ["--root-path", "/proxy"]
     # The proxy strips /proxy; uvicorn puts it back in front of the path and in root_path.
     with uvicorn_server(APP, cwd=REPO_ROOT, env=env, extra_args=extra, probe_path="/orders/abc") as base_url:
-        for path in ("/files/2024/report.pdf", "/files//x", "/api/users/7", "/app/settings", "/sub/static/a/b"):
+        for path in (
+            "/files/2024/report.pdf",
+            "/files//x",
+            "/api/users/7",
+            "/app/settings",
+            "/sub/static/a/b",
+        ):
             status, body = raw_get(base_url, path)
             assert (status, ran(body)) == (503, None), path
         assert raw_get(base_url, "/orders/abc") == (200, "ran:order_by_slug")
