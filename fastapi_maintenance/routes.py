@@ -140,9 +140,14 @@ def router_of(app: Any) -> Optional[Router]:
 
 
 class _Candidate:
-    """One route as the router sees it: its own ``matches``, what running it means, and its mark."""
+    """One route as the router sees it: its own ``matches``, what running it means, and its mark.
 
-    __slots__ = ("inner", "kind", "matches", "verdict")
+    For an endpoint route whose ``matches`` is Starlette's or FastAPI's own (its compiled regex on the
+    route path, then the methods), ``regex``, ``methods`` and ``scope_type`` hold those same objects,
+    and the table applies them directly: the answer is the same, without building the child scope.
+    """
+
+    __slots__ = ("inner", "kind", "matches", "methods", "regex", "scope_type", "verdict")
 
     def __init__(
         self, matches: Callable[[Scope], Tuple[Match, Scope]], kind: int, verdict: RouteVerdict, inner: Any
@@ -151,6 +156,9 @@ class _Candidate:
         self.kind = kind
         self.verdict = verdict
         self.inner = inner
+        self.regex: Optional[re.Pattern[str]] = None
+        self.methods: Optional[FrozenSet[str]] = None
+        self.scope_type = ""
 
 
 class _Level:
@@ -214,7 +222,15 @@ def _candidate(
         handle in _STARLETTE_ENDPOINT_HANDLERS or handle in handlers
     ):
         endpoint = getattr(original, "endpoint", None)
-        return _Candidate(matches, _ENDPOINT, _BY_MARK[forced_mark(endpoint)], None)
+        candidate = _Candidate(matches, _ENDPOINT, _BY_MARK[forced_mark(endpoint)], None)
+        regex = _own_path_regex(matches, matchers)
+        if regex is not None:
+            owner = getattr(matches, "__self__", None)
+            methods = getattr(owner, "methods", None)
+            candidate.regex = regex
+            candidate.methods = frozenset(methods) if methods else None
+            candidate.scope_type = "websocket" if isinstance(owner, WebSocketRoute) else "http"
+        return candidate
     if isinstance(original, (Mount, Host)) and handle in _STARLETTE_CONTAINER_HANDLERS:
         # An included router's copy of a Mount/Host carries the prefixed path; its app is the original's.
         app = getattr(getattr(matches, "__self__", None), "app", None) or original.app
@@ -222,9 +238,8 @@ def _candidate(
     return _Candidate(matches, _OPAQUE, DOUBT, None)
 
 
-def _index_key(effective: Any, candidate: _Candidate, matchers: FrozenSet[Any]) -> Optional[str]:
-    """The literal first segment the candidate's own regex demands, when its matching is known to use it."""
-    matches = candidate.matches
+def _own_path_regex(matches: Any, matchers: FrozenSet[Any]) -> Optional[re.Pattern[str]]:
+    """The compiled regex a route's own ``matches`` applies to the route path, when that is all it does."""
     function = getattr(matches, "__func__", None)
     owner = getattr(matches, "__self__", None)
     if function in _STARLETTE_MATCHERS or function in matchers:
@@ -235,7 +250,13 @@ def _index_key(effective: Any, candidate: _Candidate, matchers: FrozenSet[Any]) 
         regex = getattr(owner, "path_regex", None)  # FastAPI's included APIRoute: its own prefixed regex
     else:
         return None
-    if not isinstance(regex, re.Pattern) or regex.flags & re.IGNORECASE:
+    return regex if isinstance(regex, re.Pattern) else None
+
+
+def _index_key(effective: Any, candidate: _Candidate, matchers: FrozenSet[Any]) -> Optional[str]:
+    """The literal first segment the candidate's own regex demands, when its matching is known to use it."""
+    regex = _own_path_regex(candidate.matches, matchers)
+    if regex is None or regex.flags & re.IGNORECASE:
         return None
     return _literal_first_segment(regex.pattern)
 
@@ -323,9 +344,21 @@ class RouteTable:
         if depth > _MAX_DEPTH:
             return DOUBT
         level = self._level(router)
-        candidates = level.buckets.get(_request_segment(get_route_path(scope)), level.wildcard)
+        route_path = get_route_path(scope)
+        candidates = level.buckets.get(_request_segment(route_path), level.wildcard)
+        scope_type = scope["type"]
         partial: Optional[Tuple[_Candidate, Scope]] = None
         for candidate in candidates:
+            regex = candidate.regex
+            if regex is not None:  # the route's own regex and methods, as its matches() applies them
+                if candidate.scope_type != scope_type or regex.match(route_path) is None:
+                    continue
+                methods = candidate.methods
+                if methods is None or scope_type != "http" or scope["method"] in methods:
+                    return candidate.verdict
+                if partial is None:
+                    partial = (candidate, scope)
+                continue
             match, child_scope = candidate.matches(scope)
             if match is Match.FULL:
                 return self._enter(candidate, scope, child_scope, depth)
