@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import List, Tuple
 
 import pytest
@@ -258,3 +259,30 @@ async def test_no_router_is_logged_once_at_info(caplog: pytest.LogCaptureFixture
         assert (await call(app, http_scope("/health"))).endpoint == "plain"
     messages = [record for record in caplog.records if "no Starlette router" in record.getMessage()]
     assert [record.levelno for record in messages] == [logging.INFO]
+
+
+async def test_fastapi_frontend_routes_are_tried_after_the_rest(tmp_path: Path) -> None:
+    """FastAPI's frontend routes (where it has them) answer what no other route does: not a 404 to keep."""
+    app = FastAPI()
+    if not hasattr(app, "frontend"):
+        pytest.skip("this FastAPI has no frontend routes")
+    (tmp_path / "index.html").write_text("<p>ran:frontend</p>", encoding="utf-8")
+    app.add_middleware(MaintenanceModeMiddleware, enable_maintenance=True)
+
+    @app.get("/api/ping")
+    @force_maintenance_mode_off
+    def ping() -> PlainTextResponse:
+        return PlainTextResponse("ran:ping")
+
+    app.frontend("/app", directory=tmp_path)
+    inner = FastAPI()
+    inner.frontend("/app", directory=tmp_path)
+    page = http_scope("/app/settings")
+    page["headers"].append((b"accept", b"text/html"))  # a browser navigation gets the SPA's index.html
+    for scope in (http_scope("/app/index.html"), page):
+        served = await call(inner, scope)
+        assert "ran:frontend" in served.body, "the premise: the frontend serves it without the middleware"
+        outcome = await call(app, scope)
+        assert (outcome.status, "ran:frontend" in outcome.body) == (503, False)
+    assert (await call(app, http_scope("/api/ping"))).endpoint == "ping"
+    assert (await call(app, http_scope("/elsewhere"))).status == 404
