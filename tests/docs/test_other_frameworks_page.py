@@ -39,6 +39,15 @@ def _logging_left_alone() -> Iterator[None]:
         item.propagate = propagate
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: List[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 async def _get(app: Any, path: str) -> Tuple[int, str]:
     async with client(app) as http:
         response = await http.get(path)
@@ -49,9 +58,8 @@ async def test_litestar_through_its_hook(example_modules: Path, monkeypatch: pyt
     # Litestar reads handler annotations from the handler's module, so the block runs as a module.
     app = install_module(PAGE, "litestar-hook", example_modules, name="litestar_hook").app
     # Litestar replaced the root logger's handlers when the app was built; listen on ours directly.
-    records: List[logging.LogRecord] = []
-    listener = logging.Handler(logging.INFO)
-    listener.emit = records.append  # type: ignore[method-assign]
+    listener = _Records()
+    records = listener.records
     ours = logging.getLogger("fastapi_maintenance")
     ours.addHandler(listener)
     ours.setLevel(logging.INFO)
