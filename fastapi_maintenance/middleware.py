@@ -22,7 +22,7 @@ from .control import current_middleware, lifespan_middleware, register_built, re
 from .errors import MaintenanceConfigError
 from .plan import Plan, compile_plan, plan_from_arguments, split_arguments
 from .record import MaintenanceState
-from .routes import RouteTable, routes_of
+from .routes import RouteTable, router_of
 from .rules import Decision, Facts, Reason, decide, exemptions_matter, global_state
 from .settings import MaintenanceSettings, load_settings
 from .state import keeper_for
@@ -48,7 +48,7 @@ class MaintenanceModeMiddleware:
 
     def __init__(
         self,
-        app: ASGIApp,
+        app: Optional[ASGIApp] = None,
         /,
         *,
         settings: Optional[MaintenanceSettings] = None,
@@ -56,6 +56,13 @@ class MaintenanceModeMiddleware:
         _plan: Optional[Plan] = None,
         **kwargs: Any,
     ) -> None:
+        # Positional for Starlette's middleware protocol; ``app=`` too (Litestar's DefineMiddleware).
+        if "app" in kwargs:
+            if app is not None:
+                raise TypeError("MaintenanceModeMiddleware got the app twice (positional and app=)")
+            app = kwargs.pop("app")
+        if app is None:
+            raise TypeError("MaintenanceModeMiddleware needs the ASGI app to wrap, as first argument or app=")
         self.app = app
         if on_change is not None and not callable(on_change):
             raise TypeError(f"on_change must be a callable taking (old, new) states, got {on_change!r}")
@@ -82,6 +89,7 @@ class MaintenanceModeMiddleware:
         self._closes_backend = type(plan.backend).aclose is not BaseStateBackend.aclose
         self._table: Optional[RouteTable] = None
         self._routes: Optional[list[Any]] = None
+        self._logged_no_router = False
         self._route_count = -1
         self._may_force_on = plan.maintenance_paths is not None
         self._schedule = plan.schedule
@@ -114,6 +122,8 @@ class MaintenanceModeMiddleware:
             await self._startup_failure(scope, receive, send)
             return
         if scope_type != "http" and scope_type != "websocket":
+            if scope_type == "lifespan" and self._routes is None:
+                self._compile_routes(scope)  # at start-up, so a missing router is logged then
             # Start-up and shutdown code (and the tasks it starts) act on this middleware's backend.
             lifespan_token = lifespan_middleware.set(self) if scope_type == "lifespan" else None
             try:
@@ -170,19 +180,26 @@ class MaintenanceModeMiddleware:
             current_middleware.reset(token)
 
     def _compile_routes(self, scope: Scope) -> None:
-        """Index the app's routes and docs URLs; again only if the route list changes size."""
+        """Index the app's routes and docs URLs; again only if the top-level route list changes size."""
         app = scope.get("app")
-        routes = routes_of(app)
-        if routes is None:
+        router = router_of(app) or router_of(self.app)
+        table = RouteTable(router)
+        if router is None:
             self._routes = []
-            self._table = RouteTable([])
+            if not self._logged_no_router:
+                self._logged_no_router = True
+                logger.info(
+                    "fastapi-maintenance: the app has no Starlette router, so route-level features are off "
+                    "(route decorators, unknown paths keeping their 404/405); exempt_paths, "
+                    "maintenance_paths and request exemptions still apply"
+                )
         else:
-            self._routes = routes
-            self._table = RouteTable(routes)
-        self._route_count = self._table.size
+            self._routes = router.routes
+        self._table = table
+        self._route_count = table.size
         docs = {getattr(app, name, None) for name in _DOCS_ATTRIBUTES} if self.plan.exempt_docs else set()
         self._exemptions.docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
-        self._may_force_on = self._table.has_forced_on or self._maintenance_paths is not None
+        self._may_force_on = table.has_forced_on or self._maintenance_paths is not None
 
     def _backend_state(self, record: Optional[MaintenanceState]) -> Optional[Decision]:
         """Level 6 from a peeked record; the fault policy while the backend is down; None to await a read.
@@ -233,18 +250,21 @@ class MaintenanceModeMiddleware:
         route_path = get_route_path(scope)
         table = self._table
         assert table is not None
-        if table.is_stale():  # a route added to an included router or a mount since the last snapshot
-            self._compile_routes(scope)
-            table = self._table
-            assert table is not None
         in_maintenance_paths = self._maintenance_paths is not None and self._maintenance_paths(route_path)
-        if not state.maintenance and not in_maintenance_paths and not table.may_be_forced_on(route_path):
+        if not state.maintenance and not in_maintenance_paths and not table.has_forced_on:
             return state, None
-        found, mark = table.lookup(scope, route_path) if self._routes else (True, None)
-        forced = mark
+        verdict = table.verdict(scope)  # the router's own answer; the table keeps itself current
+        self._may_force_on = table.has_forced_on or self._maintenance_paths is not None
+        found = verdict.reached
+        forced = verdict.mark
         if in_maintenance_paths:
             forced = True
-        elif mark is None and self.plan.exempt_paths is not None and self.plan.exempt_paths(route_path):
+        elif (
+            forced is None
+            and verdict.certain
+            and self.plan.exempt_paths is not None
+            and self.plan.exempt_paths(route_path)
+        ):
             forced = False
         exemption: Optional[Reason] = None
         if found and exemptions_matter(forced, state):
