@@ -19,7 +19,6 @@ from ..backends.base import BackendUnavailable, BaseStateBackend
 from ..control import get_maintenance_state, resolve_backend, set_maintenance_mode
 from ..decorators import force_maintenance_mode_off
 from ..errors import MaintenanceConfigError
-from ..record import MaintenanceState
 from ..settings import MaintenanceSettings, load_settings
 from ..state import keeper_for
 from .auth import BearerTokenAuth, FailedAttemptLog, app_actor
@@ -119,13 +118,11 @@ def admin_router(
 
 async def _read(target: BaseStateBackend) -> MaintenanceStateOut:
     """The stored state; when the backend cannot be read, the last state this worker knew."""
-    state: Optional[MaintenanceState]
     try:
         state = await get_maintenance_state(target)
     except Exception:  # whatever the store raised, the answer says "unreachable", never a 500
-        known = keeper_for(target).last_known
-        state = MaintenanceState(active=known) if known is not None else None
-        return MaintenanceStateOut.of(state, backend=target.describe(), reachable=False)
+        last = keeper_for(target).last_state
+        return MaintenanceStateOut.of(last, backend=target.describe(), reachable=False)
     return MaintenanceStateOut.of(state, backend=target.describe(), reachable=True)
 
 
