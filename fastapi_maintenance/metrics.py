@@ -57,7 +57,9 @@ class MaintenanceMetrics:
       (``backend``, ``window``, ``override``, ``hard_switch``, ``route_forced_on``).
     - ``<ns>_bypasses_total``: requests let in by the bypass secret (header, cookie or link).
     - ``<ns>_exemptions_total{reason}``: other requests served during maintenance, by exemption.
-    - ``<ns>_state``: 1 while the stored state is on, as the workers last saw it.
+    - ``<ns>_state``: 1 while the stored record is on, as the workers last saw it.
+    - ``<ns>_until_timestamp_seconds``: when that record ends by itself (0: no end, or off); maintenance
+      is over once ``time()`` passes it, which no event reports.
     - ``<ns>_backend_reachable``: 0 while a worker cannot read its backend.
     - ``<ns>_state_changes_total``: changes of the stored state seen by the workers.
     """
@@ -79,7 +81,13 @@ class MaintenanceMetrics:
         )
         self.state = prometheus.Gauge(
             "state",
-            "1 while the stored maintenance state is on, as the workers last saw it.",
+            "1 while the stored maintenance record is on, as the workers last saw it.",
+            multiprocess_mode="livemax",
+            **common,
+        )
+        self.until = prometheus.Gauge(
+            "until_timestamp_seconds",
+            "When the stored maintenance record ends by itself (unix time), 0 when it has no end or is off.",
             multiprocess_mode="livemax",
             **common,
         )
@@ -108,7 +116,9 @@ class MaintenanceMetrics:
             child.inc()
 
     def state_seen(self, old: Optional[MaintenanceState], new: MaintenanceState) -> None:
-        self.state.set(1 if new.in_effect() else 0)
+        # The record as stored: its end passes without any event, so the end is a gauge of its own.
+        self.state.set(1 if new.active else 0)
+        self.until.set(new.until.timestamp() if new.active and new.until is not None else 0)
         if old is not None:
             self.state_changes.inc()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -148,10 +149,12 @@ async def test_the_gauges_follow_the_state_and_the_backends_health() -> None:
         assert values["fastapi_maintenance_state"] == 0
         assert values["fastapi_maintenance_backend_reachable"] == 1
         assert values["fastapi_maintenance_state_changes_total"] == 0
-        await backend.set_value(True)
+        until = datetime.now(timezone.utc) + timedelta(hours=1)
+        await backend.set_state(MaintenanceState(True, until=until))
         assert (await http.get("/")).status_code == 503
         values = samples(await _scrape(registry))
         assert values["fastapi_maintenance_state"] == 1
+        assert values["fastapi_maintenance_until_timestamp_seconds"] == pytest.approx(until.timestamp())
         assert values["fastapi_maintenance_state_changes_total"] == 1
         backend.failing = True
         assert (await http.get("/")).status_code == 503, "last_known: still on"
@@ -162,6 +165,7 @@ async def test_the_gauges_follow_the_state_and_the_backends_health() -> None:
         values = samples(await _scrape(registry))
         assert values["fastapi_maintenance_backend_reachable"] == 1
         assert values["fastapi_maintenance_state"] == 0
+        assert values["fastapi_maintenance_until_timestamp_seconds"] == 0
         assert values["fastapi_maintenance_state_changes_total"] == 2
 
 
