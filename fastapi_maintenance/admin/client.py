@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..access.admin_tokens import TOKEN_ENV_VAR
 from ..backends.base import BackendUnavailable, BaseStateBackend
 from ..errors import require_extra
 from ..record import MaintenanceState, decode_record, plain
+from .models import WindowOut
 
 __all__ = ["AdminApiBackend", "AdminApiRefused", "AdminApiRejected", "TOKEN_ENV_VAR"]
 
@@ -88,6 +89,17 @@ class AdminApiBackend(BaseStateBackend):
             body.update(message=state.message, until=state.until.isoformat() if state.until else None)
         body["reason"] = state.reason
         self._state(await self._call("PUT", body), require_reachable=False)
+
+    async def app_view(self) -> Tuple[Optional[bool], List[WindowOut]]:
+        """What else decides for the app besides the stored state: its hard switch and its windows."""
+        data = await self._call("GET", None)
+        self._state(data, require_reachable=False)
+        hard_switch = data.get("hard_switch")
+        try:
+            windows = [WindowOut.model_validate(item) for item in data.get("windows") or []]
+        except ValueError as exc:
+            raise BackendUnavailable(f"the admin API answered with unreadable windows: {exc}") from None
+        return (hard_switch if isinstance(hard_switch, bool) else None), windows
 
     async def get_value(self) -> bool:
         return (await self.get_state()).in_effect()

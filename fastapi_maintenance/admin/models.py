@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any, List, Optional, Sequence
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from ..record import MaintenanceState
 
-__all__ = ["MaintenanceStateOut", "SwitchRequest"]
+__all__ = ["MaintenanceStateOut", "SwitchRequest", "WindowOut"]
 
 
 class SwitchRequest(BaseModel):
@@ -48,6 +48,14 @@ class SwitchRequest(BaseModel):
         return self
 
 
+class WindowOut(BaseModel):
+    """A scheduled maintenance window of the serving app."""
+
+    start: datetime
+    end: datetime
+    message: Optional[str] = None
+
+
 class MaintenanceStateOut(BaseModel):
     """The stored state as this worker reads it from its backend."""
 
@@ -64,9 +72,24 @@ class MaintenanceStateOut(BaseModel):
     since: Optional[datetime] = Field(default=None, description="When maintenance was switched on.")
     backend: str = Field(description="The backend holding the state (secret-free description).")
     reachable: bool = Field(description="Whether this worker could read its backend just now.")
+    hard_switch: Optional[bool] = Field(
+        default=None,
+        description="The serving app's hard switch (enabled), which overrides the stored state; null when not set.",
+    )
+    windows: List[WindowOut] = Field(
+        default_factory=list, description="The serving app's scheduled maintenance windows."
+    )
 
     @classmethod
-    def of(cls, state: Optional[MaintenanceState], *, backend: str, reachable: bool) -> MaintenanceStateOut:
+    def of(
+        cls,
+        state: Optional[MaintenanceState],
+        *,
+        backend: str,
+        reachable: bool,
+        hard_switch: Optional[bool] = None,
+        windows: Sequence[WindowOut] = (),
+    ) -> MaintenanceStateOut:
         fields: dict[str, Any] = {"active": None, "in_effect": None}
         if state is not None:
             fields = {
@@ -78,4 +101,6 @@ class MaintenanceStateOut(BaseModel):
                 "actor": state.actor,
                 "since": state.since,
             }
-        return cls(**fields, backend=backend, reachable=reachable)
+        return cls(
+            **fields, backend=backend, reachable=reachable, hard_switch=hard_switch, windows=list(windows)
+        )

@@ -16,13 +16,14 @@ from fastapi.params import Depends as DependsParam
 from ..access.admin_tokens import AdminTokens
 from ..access.client_ip import ClientAddressResolver
 from ..backends.base import BackendUnavailable, BaseStateBackend
-from ..control import get_maintenance_state, resolve_backend, set_maintenance_mode
+from ..control import current_middleware, get_maintenance_state, resolve_backend, set_maintenance_mode
 from ..decorators import force_maintenance_mode_off
 from ..errors import MaintenanceConfigError
+from ..record import MaintenanceState
 from ..settings import MaintenanceSettings, load_settings
 from ..state import keeper_for
 from .auth import BearerTokenAuth, FailedAttemptLog, app_actor
-from .models import MaintenanceStateOut, SwitchRequest
+from .models import MaintenanceStateOut, SwitchRequest, WindowOut
 
 __all__ = ["admin_router"]
 
@@ -117,13 +118,25 @@ def admin_router(
 
 
 async def _read(target: BaseStateBackend) -> MaintenanceStateOut:
-    """The stored state; when the backend cannot be read, the last state this worker knew."""
+    """The stored state (when the backend cannot be read, the last state this worker knew), and what
+    else decides for the serving app: its hard switch and its windows."""
+    hard_switch: Optional[bool] = None
+    windows: List[WindowOut] = []
+    middleware = current_middleware.get()
+    if middleware is not None and middleware.backend is target:
+        hard_switch = middleware.plan.hard_switch
+        windows = [
+            WindowOut(start=w.start, end=w.end, message=w.message) for w in middleware.plan.settings.windows
+        ]
+    state: Optional[MaintenanceState]
     try:
         state = await get_maintenance_state(target)
+        reachable = True
     except Exception:  # whatever the store raised, the answer says "unreachable", never a 500
-        last = keeper_for(target).last_state
-        return MaintenanceStateOut.of(last, backend=target.describe(), reachable=False)
-    return MaintenanceStateOut.of(state, backend=target.describe(), reachable=True)
+        state, reachable = keeper_for(target).last_state, False
+    return MaintenanceStateOut.of(
+        state, backend=target.describe(), reachable=reachable, hard_switch=hard_switch, windows=windows
+    )
 
 
 async def _write(target: BaseStateBackend, body: SwitchRequest, actor: Optional[str]) -> None:

@@ -1,19 +1,21 @@
 """``--url``: the command drives an app's admin API instead of a backend it reaches itself.
 
 The token comes from ``FASTAPI_MAINTENANCE_ADMIN_TOKEN`` only: a command-line argument would be
-visible to every user of the machine in ``ps``. The local settings play no part (the app's
-own settings decide there); the admin API is a backend like any other to the commands, so the
-output, ``--json`` and the exit codes are the same as with a local backend.
+visible to every user of the machine in ``ps``. The local settings play no part: the app's hard
+switch and windows come from its admin API, and the admin API is a backend like any other to the
+commands, so the output, ``--json`` and the exit codes are the same as with a local backend.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from ..admin.client import TOKEN_ENV_VAR, AdminApiBackend
-from ..settings import MaintenanceSettings
+from ..backends.base import BackendUnavailable
+from ..settings import MaintenanceSettings, WindowSettings
 from .config import CliOptions, Target
-from .errors import EXIT_USAGE, CliError
+from .errors import EXIT_BACKEND_UNAVAILABLE, EXIT_USAGE, CliError
 
 __all__ = ["remote_target"]
 
@@ -51,12 +53,23 @@ def remote_target(options: CliOptions) -> Target:
         backend = AdminApiBackend(url, token.strip())
     except ValueError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
+    try:
+        hard_switch, windows = asyncio.run(backend.app_view())
+    except BackendUnavailable as exc:
+        raise CliError(
+            f"cannot read the maintenance state from {backend.describe()}: {exc}", EXIT_BACKEND_UNAVAILABLE
+        ) from None
+    # The app's own settings decide there; the command sees them as the admin API reports them.
+    settings = MaintenanceSettings.model_construct(
+        enabled=hard_switch,
+        windows=[WindowSettings(start=item.start, end=item.end, message=item.message) for item in windows],
+    )
     return Target(
-        settings=MaintenanceSettings.model_construct(),
+        settings=settings,
         backend=backend,
-        hard_switch=None,
-        hard_switch_source="",
+        hard_switch=hard_switch,
+        hard_switch_source=f"the app's hard switch (enabled = {str(hard_switch).lower()})",
         sources={},
         config_file=None,
-        config_line=f"none (the app's admin API at {backend.url.rstrip('/')})",
+        config_line=f"none (the app's own settings, through its admin API at {backend.url.rstrip('/')})",
     )

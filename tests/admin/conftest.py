@@ -37,12 +37,13 @@ class Served:
         return self.audit_log.read_text(encoding="utf-8").splitlines() if self.audit_log.exists() else []
 
 
-def write_settings(folder: Path, tokens: Mapping[str, str]) -> Path:
+def write_settings(folder: Path, tokens: Mapping[str, str], extra: str = "") -> Path:
     table = ", ".join(f'{name} = "{value}"' for name, value in tokens.items())
     config = folder / "maintenance.toml"
     config.write_text(
         f'backend = "file://{folder / "state"}"\n'
         'trusted_proxies = ["127.0.0.1"]\n'
+        f"{extra}"
         "[admin]\n"
         f"tokens = {{ {table} }}\n",
         encoding="utf-8",
@@ -52,10 +53,10 @@ def write_settings(folder: Path, tokens: Mapping[str, str]) -> Path:
 
 @contextmanager
 def served_admin_app(
-    folder: Path, *, workers: int = 1, env: Optional[Dict[str, str]] = None
+    folder: Path, *, workers: int = 1, env: Optional[Dict[str, str]] = None, settings: str = ""
 ) -> Iterator[Served]:
     token = new_admin_token("deploy-bot")
-    config = write_settings(folder, {"deploy-bot": hash_admin_token(token)})
+    config = write_settings(folder, {"deploy-bot": hash_admin_token(token)}, settings)
     (folder / "state").write_text("0", encoding="utf-8")
     audit_log = folder / "audit.log"
     environment = {"FASTAPI_MAINTENANCE_CONFIG": str(config), "ADMIN_TEST_AUDIT_LOG": str(audit_log)}

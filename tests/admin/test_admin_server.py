@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
-from tests.admin.conftest import REPO_ROOT, Served, start_failure, write_settings
+from tests.admin.conftest import REPO_ROOT, Served, served_admin_app, start_failure, write_settings
 
 pytestmark = pytest.mark.http
 
@@ -156,3 +156,22 @@ def test_the_cli_without_a_valid_token_fails_with_the_contracts_exit_codes(
     assert "https" in plain_http.stderr
     assert served.state_file.read_text() == "0"
     assert httpx.get(served.url + "/").status_code == 200
+
+
+def test_the_cli_sees_the_apps_hard_switch_and_windows_through_the_api(tmp_path: Path) -> None:
+    settings = (
+        "enabled = false\n"
+        '[[windows]]\nstart = 2031-01-02T01:00:00Z\nend = 2031-01-02T03:00:00Z\nmessage = "Upgrade"\n'
+    )
+    with served_admin_app(tmp_path, settings=settings) as served:
+        view = httpx.get(served.admin_url + "/", headers=_bearer(served.token)).json()
+        assert view["hard_switch"] is False
+        assert [window["message"] for window in view["windows"]] == ["Upgrade"]
+        refused = _cli(["--url", served.admin_url, "on"], served.token, tmp_path)
+        assert refused.returncode == 4, refused.stderr
+        assert "nothing was written" in refused.stderr
+        assert served.state_file.read_text() == "0"
+        status = _cli(["--url", served.admin_url, "status"], served.token, tmp_path)
+        assert status.returncode == 0, status.stderr
+        assert "forced by the app's hard switch (enabled = false)" in status.stdout
+        assert "2031-01-02T01:00:00+00:00" in status.stdout, "the next window, from the app's settings"
