@@ -57,6 +57,8 @@ async def test_switching_on_with_fields_and_off_again(caplog: pytest.LogCaptureF
             "since": None,
             "backend": "memory",
             "reachable": True,
+            "hard_switch": None,
+            "windows": [],
         }
         switched = await http.put(
             "/_maintenance/",
