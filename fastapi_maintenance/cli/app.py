@@ -166,53 +166,6 @@ AppOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
-MessageOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--message",
-        "-m",
-        metavar="TEXT",
-        help="What clients are told (the JSON detail, the page).",
-        show_default=False,
-    ),
-]
-ForOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--for",
-        metavar="DURATION",
-        help=f"End maintenance by itself after this long: {DURATION_FORMS}.",
-        show_default=False,
-    ),
-]
-UntilOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--until",
-        metavar="DATETIME",
-        help=f"End maintenance by itself at this moment: {UNTIL_FORMS}.",
-        show_default=False,
-    ),
-]
-ReasonOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--reason",
-        "-r",
-        metavar="TEXT",
-        help="Why, for operators and the audit log (never shown to clients).",
-        show_default=False,
-    ),
-]
-ActorOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--actor",
-        metavar="NAME",
-        help="Who switched, recorded with the other fields (default: user@host when any field is given).",
-        show_default=False,
-    ),
-]
 
 
 def _show_version(value: bool) -> None:
@@ -385,6 +338,55 @@ def _window_notes(target: Target, value: bool) -> list[str]:
     return [
         f"a scheduled window is active until {active.end.isoformat()}: the app stays in maintenance until then"
     ]
+
+
+MessageOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--message",
+        "-m",
+        metavar="TEXT",
+        help="What clients are told (the JSON detail, the page).",
+        show_default=False,
+    ),
+]
+ForOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--for",
+        metavar="DURATION",
+        help=f"End maintenance by itself after this long: {DURATION_FORMS}.",
+        show_default=False,
+    ),
+]
+UntilOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--until",
+        metavar="DATETIME",
+        help=f"End maintenance by itself at this moment: {UNTIL_FORMS}.",
+        show_default=False,
+    ),
+]
+ReasonOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--reason",
+        "-r",
+        metavar="TEXT",
+        help="Why, for operators and the audit log (never shown to clients).",
+        show_default=False,
+    ),
+]
+ActorOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--actor",
+        metavar="NAME",
+        help="Who switched, recorded with the other fields (default: user@host when any field is given).",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
