@@ -237,7 +237,8 @@ def status(
         ),
     ] = False,
 ) -> int:
-    """Print the maintenance state, the backend it came from and the active or next window.
+    """Print the maintenance state, the backend it came from, the record's fields (message, end and the
+    time left, reason, actor, since) and the active or next window.
 
     Exit 0 whenever the state could be read (on or off), 3 when the backend is unreachable; with
     --exit-code, 0 for off and 10 for on.

@@ -25,6 +25,7 @@ __all__ = ["UNTIL_FORMS", "SwitchFields", "default_actor", "switch_fields"]
 #: The accepted ``--until`` forms, as the help text and the errors show them.
 UNTIL_FORMS = "2026-12-24T03:00Z or 2026-12-24T03:00:00+01:00 (RFC 3339; the time zone is required)"
 
+_LATEST = datetime.max.replace(tzinfo=timezone.utc)
 _UNTIL = re.compile(
     r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:([Zz])|([+-]\d{2}:\d{2}))"
 )
@@ -59,7 +60,7 @@ def default_actor() -> str:
     """``user@host`` of whoever runs the command (``uid<N>`` when the user has no name)."""
     try:
         user = getpass.getuser()
-    except Exception:  # no login name, no passwd entry (a bare container)
+    except (KeyError, OSError, ImportError):  # no login name, no passwd entry (a bare container)
         user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
     return f"{user}@{socket.gethostname() or 'localhost'}"
 
@@ -91,10 +92,10 @@ def switch_fields(
 def _duration(text: str, now: datetime) -> timedelta:
     try:
         span = parse_duration(text)
-        now + span  # an end beyond year 9999 cannot be stored
-    except (ValueError, OverflowError) as exc:
-        detail = str(exc) if isinstance(exc, ValueError) else f"{text!r} is longer than any date can hold"
-        raise CliError(f"--for: {detail}", EXIT_USAGE) from None
+    except ValueError as exc:
+        raise CliError(f"--for: {exc}", EXIT_USAGE) from None
+    if span >= _LATEST - now:
+        raise CliError(f"--for: {text!r} ends after the last moment a date can hold", EXIT_USAGE)
     return span
 
 
