@@ -9,7 +9,7 @@ from .errors import MaintenanceConfigError
 from .middleware import ConfiguredMaintenanceMiddleware, MaintenanceModeMiddleware
 from .overrides import maintenance_mode_off, maintenance_mode_on
 from .record import MaintenanceState
-from .rules import Decision, Facts, Reason, decide
+from .rules import Decision, Facts, Reason, decide, global_state
 from .settings import MaintenanceSettings, load_settings
 
 __version__ = "0.1.0"
@@ -31,6 +31,7 @@ __all__ = [
     "force_maintenance_mode_on",
     "get_maintenance_mode",
     "get_maintenance_state",
+    "global_state",
     "load_settings",
     "maintenance_mode_off",
     "maintenance_mode_on",

@@ -6,8 +6,9 @@ Resolution order for ``backend=None``:
    request, so two apps in one process never see each other's state);
 2. the middleware whose lifespan is running (a context variable set while it
    forwards the lifespan scope, inherited by the tasks start-up code starts);
-3. the most recently built middleware in the process (fastapi-maintenance
-   0.0.5's rule, kept for scripts and test code; held weakly). Starlette builds
+3. the most recently built middleware in the process, when it has a backend of
+   its own (fastapi-maintenance 0.0.5's rule, kept for scripts and test code;
+   held weakly; one built on the default backend clears it). Starlette builds
    middleware at the first lifespan or request, so before that the backend
    passed to the newest ``add_middleware(MaintenanceModeMiddleware, backend=...)``
    declaration, or to ``from_config``, counts;
@@ -74,8 +75,14 @@ def default_backend() -> BaseStateBackend:
 
 
 def register_built(middleware: MaintenanceModeMiddleware) -> None:
-    """Remember ``middleware`` as the most recently built one (0.0.5's rule for calls outside any app)."""
-    _Defaults.latest = weakref.ref(middleware)
+    """Remember ``middleware`` as the most recently built one (0.0.5's rule for calls outside any app).
+
+    As in 0.0.5, only a middleware with a backend of its own counts: one built on the default backend
+    clears the rule, so calls fall through to the default, which a later ``configure_backend`` sets.
+    """
+    backend = middleware.backend
+    own = backend is not _Defaults.configured and backend is not _Defaults.fallback
+    _Defaults.latest = weakref.ref(middleware) if own else None
 
 
 def register_declared(backend: BaseStateBackend) -> None:

@@ -39,13 +39,17 @@ class RequestExemptions:
         self.client_resolver = client_resolver
         self.bypass = bypass
         self.exempt_callback = exempt_callback
-        #: The app's docs URLs; filled in when the middleware first sees the app.
-        self.docs_paths: FrozenSet[str] = frozenset()
 
-    async def check(self, scope: Scope, route_path: str) -> Exemption:
-        """The first exemption that applies, and for the bypass link the redirect to send."""
+    async def check(
+        self, scope: Scope, route_path: str, docs_paths: FrozenSet[str] = frozenset()
+    ) -> Exemption:
+        """The first exemption that applies, and for the bypass link the redirect to send.
+
+        ``docs_paths`` are the app's own docs URLs: they belong to the app, not to the compiled settings,
+        which one ``from_config`` factory may share between apps.
+        """
         is_http = scope["type"] == "http"
-        if route_path in self.docs_paths:
+        if route_path in docs_paths:
             return Reason.EXEMPT_DOCS, None
         if is_http and scope.get("method") == "OPTIONS" and _is_preflight(scope):
             return Reason.CORS_PREFLIGHT, None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Awaitable, Optional, Tuple, Union
+from typing import Any, Awaitable, FrozenSet, Optional, Tuple, Union
 
 from starlette._utils import get_route_path
 from starlette.responses import Response
@@ -22,7 +22,7 @@ from .control import current_middleware, lifespan_middleware, register_built, re
 from .errors import MaintenanceConfigError
 from .plan import Plan, compile_plan, plan_from_arguments, split_arguments
 from .record import MaintenanceState
-from .routes import RouteTable, routes_of
+from .routes import RouteTable, router_of
 from .rules import Decision, Facts, Reason, decide, exemptions_matter, global_state
 from .settings import MaintenanceSettings, load_settings
 from .state import keeper_for
@@ -47,7 +47,7 @@ class MaintenanceModeMiddleware:
 
     def __init__(
         self,
-        app: ASGIApp,
+        app: Optional[ASGIApp] = None,
         /,
         *,
         settings: Optional[MaintenanceSettings] = None,
@@ -55,6 +55,13 @@ class MaintenanceModeMiddleware:
         _plan: Optional[Plan] = None,
         **kwargs: Any,
     ) -> None:
+        # Positional for Starlette's middleware protocol; ``app=`` too (Litestar's DefineMiddleware).
+        if "app" in kwargs:
+            if app is not None:
+                raise TypeError("MaintenanceModeMiddleware got the app twice (positional and app=)")
+            app = kwargs.pop("app")
+        if app is None:
+            raise TypeError("MaintenanceModeMiddleware needs the ASGI app to wrap, as first argument or app=")
         self.app = app
         if on_change is not None and not callable(on_change):
             raise TypeError(f"on_change must be a callable taking (old, new) states, got {on_change!r}")
@@ -70,24 +77,30 @@ class MaintenanceModeMiddleware:
                 self._startup_failure = _StartupFailure(_as_config_error(exc))
                 return
         plan = _plan
+        # The plan owns every compiled value; the middleware holds only what it learns from its app.
         self.plan = plan
-        self.settings = plan.settings
-        self.backend: BaseStateBackend = plan.backend
         self._keeper = keeper_for(plan.backend)
-        self._hard_switch = plan.hard_switch
-        self._exemptions = plan.exemptions
-        self._responder = plan.responder
-        self._maintenance_paths = plan.maintenance_paths
         self._closes_backend = type(plan.backend).aclose is not BaseStateBackend.aclose
         self._table: Optional[RouteTable] = None
         self._routes: Optional[list[Any]] = None
+        self._logged_no_router = False
         self._route_count = -1
+        self._docs_paths: FrozenSet[str] = frozenset()
         self._may_force_on = plan.maintenance_paths is not None
-        self._schedule = plan.schedule
         self._on_change = on_change
         if on_change is not None:
             self._keeper.add_listener(self._changed)  # held weakly: the keeper may outlive this app
         register_built(self)
+
+    @property
+    def settings(self) -> MaintenanceSettings:
+        """The validated settings this middleware runs with."""
+        return self.plan.settings
+
+    @property
+    def backend(self) -> BaseStateBackend:
+        """Where this middleware reads the state (the functions without ``backend=`` reach it too)."""
+        return self.plan.backend
 
     @classmethod
     def from_config(
@@ -110,6 +123,8 @@ class MaintenanceModeMiddleware:
             await self._startup_failure(scope, receive, send)
             return
         if scope_type != "http" and scope_type != "websocket":
+            if scope_type == "lifespan" and self._routes is None:
+                self._compile_routes(scope)  # at start-up, so a missing router is logged then
             # Start-up and shutdown code (and the tasks it starts) act on this middleware's backend.
             lifespan_token = lifespan_middleware.set(self) if scope_type == "lifespan" else None
             try:
@@ -127,21 +142,22 @@ class MaintenanceModeMiddleware:
             if routes is None or len(routes) != self._route_count:
                 self._compile_routes(scope)
             # Levels 4 to 6 of the precedence table, from memory whenever the backend allows.
+            plan = self.plan
             keeper = self._keeper
             overrides = keeper.overrides
             state: Optional[Decision]
             record: Optional[MaintenanceState] = None
             if overrides:
                 record = overrides[-1].state
-                state = global_state(record.in_effect(), None, False, False)
-            elif self._hard_switch is not None:
-                state = global_state(None, self._hard_switch, False, False)
+                state = global_state(override=record.in_effect())
+            elif plan.hard_switch is not None:
+                state = global_state(hard_switch=plan.hard_switch)
             else:
                 record = keeper.peek()
                 if (
                     record is not None
                     and not record.active
-                    and self._schedule is None
+                    and plan.schedule is None
                     and not self._may_force_on
                 ):
                     # The common day: the backend says off, no window, nothing can force a route on.
@@ -157,26 +173,33 @@ class MaintenanceModeMiddleware:
                     await early(scope, receive, send)
                     return
                 if decision.maintenance:
-                    await self._responder(scope, receive, send, decision.reason, self._shown(record, state))
+                    await plan.responder(scope, receive, send, decision.reason, self._shown(record, state))
                     return
             await self.app(scope, receive, send)
         finally:
             current_middleware.reset(token)
 
     def _compile_routes(self, scope: Scope) -> None:
-        """Index the app's routes and docs URLs; again only if the route list changes size."""
+        """Index the app's routes and docs URLs; again only if the top-level route list changes size."""
         app = scope.get("app")
-        routes = routes_of(app)
-        if routes is None:
+        router = router_of(app) or router_of(self.app)
+        table = RouteTable(router)
+        if router is None:
             self._routes = []
-            self._table = RouteTable([])
+            if not self._logged_no_router:
+                self._logged_no_router = True
+                logger.info(
+                    "fastapi-maintenance: the app has no Starlette router, so route-level features are off "
+                    "(route decorators, unknown paths keeping their 404/405); exempt_paths, "
+                    "maintenance_paths and request exemptions still apply"
+                )
         else:
-            self._routes = routes
-            self._table = RouteTable(routes)
-        self._route_count = self._table.size
+            self._routes = router.routes
+        self._table = table
+        self._route_count = table.size
         docs = {getattr(app, name, None) for name in _DOCS_ATTRIBUTES} if self.plan.exempt_docs else set()
-        self._exemptions.docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
-        self._may_force_on = self._table.has_forced_on or self._maintenance_paths is not None
+        self._docs_paths = frozenset(path for path in docs if isinstance(path, str) and path)
+        self._may_force_on = table.has_forced_on or self.plan.maintenance_paths is not None
 
     def _backend_state(self, record: Optional[MaintenanceState]) -> Optional[Decision]:
         """Level 6 from a peeked record; the fault policy while the backend is down; None to await a read.
@@ -196,9 +219,9 @@ class MaintenanceModeMiddleware:
         return self._with_windows(self._fault_value() if record is None else record.in_effect())
 
     def _with_windows(self, backend_state: bool) -> Decision:
-        schedule = self._schedule
+        schedule = self.plan.schedule
         in_window = not backend_state and schedule is not None and schedule.is_active()
-        return global_state(None, None, backend_state, in_window)
+        return global_state(backend_state=backend_state, in_window=in_window)
 
     def _shown(self, record: Optional[MaintenanceState], state: Decision) -> Optional[MaintenanceState]:
         """The record the response may show: the one maintenance came from, while it is in effect.
@@ -224,25 +247,29 @@ class MaintenanceModeMiddleware:
 
     async def _decide(self, scope: Scope, state: Decision) -> Tuple[Decision, Optional[Response]]:
         """The full chain for a request that maintenance could apply to; maybe an early response (bypass link)."""
+        plan = self.plan
         route_path = get_route_path(scope)
         table = self._table
         assert table is not None
-        if table.is_stale():  # a route added to an included router or a mount since the last snapshot
-            self._compile_routes(scope)
-            table = self._table
-            assert table is not None
-        in_maintenance_paths = self._maintenance_paths is not None and self._maintenance_paths(route_path)
-        if not state.maintenance and not in_maintenance_paths and not table.may_be_forced_on(route_path):
+        in_maintenance_paths = plan.maintenance_paths is not None and plan.maintenance_paths(route_path)
+        if not state.maintenance and not in_maintenance_paths and not table.has_forced_on:
             return state, None
-        found, mark = table.lookup(scope, route_path) if self._routes else (True, None)
-        forced = mark
+        verdict = table.verdict(scope)  # the router's own answer; the table keeps itself current
+        self._may_force_on = table.has_forced_on or plan.maintenance_paths is not None
+        found = verdict.reached
+        forced = verdict.mark
         if in_maintenance_paths:
             forced = True
-        elif mark is None and self.plan.exempt_paths is not None and self.plan.exempt_paths(route_path):
+        elif (
+            forced is None
+            and verdict.certain
+            and plan.exempt_paths is not None
+            and plan.exempt_paths(route_path)
+        ):
             forced = False
         exemption: Optional[Reason] = None
         if found and exemptions_matter(forced, state):
-            exemption, early = await self._exemptions.check(scope, route_path)
+            exemption, early = await plan.exemptions.check(scope, route_path, self._docs_paths)
             if early is not None:
                 return Decision(False, exemption), early
         decision = decide(
@@ -250,11 +277,8 @@ class MaintenanceModeMiddleware:
                 route_found=found,
                 forced=forced,
                 exemption=exemption,
-                override=state.maintenance if state.reason is Reason.OVERRIDE else None,
-                hard_switch=state.maintenance if state.reason is Reason.HARD_SWITCH else None,
-                backend_state=state.maintenance and state.reason is Reason.BACKEND,
-                in_window=state.maintenance and state.reason is Reason.WINDOW,
-                read_only=self.plan.read_only,
+                state=state,
+                read_only=plan.read_only,
                 safe_method=scope.get("method", "GET") in _SAFE_METHODS,
             )
         )

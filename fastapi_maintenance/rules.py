@@ -47,27 +47,6 @@ class Reason(str, Enum):
 
 
 @dataclass(frozen=True)
-class Facts:
-    """What is known about one request and the maintenance state.
-
-    ``forced`` is the route-level mark: True (forced on / maintenance path),
-    False (forced off / exempt path) or None. ``exemption`` is the first
-    request exemption that applies, or None. ``override`` and
-    ``hard_switch`` are None when they do not speak.
-    """
-
-    route_found: bool = True
-    forced: Optional[bool] = None
-    exemption: Optional[Reason] = None
-    override: Optional[bool] = None
-    hard_switch: Optional[bool] = None
-    backend_state: bool = False
-    in_window: bool = False
-    read_only: bool = False
-    safe_method: bool = False
-
-
-@dataclass(frozen=True)
 class Decision:
     """The outcome and the rule that decided it (``reason`` is None when nothing asked for maintenance)."""
 
@@ -83,10 +62,34 @@ _BACKEND_OFF = Decision(False, Reason.BACKEND)
 _WINDOW_ON = Decision(True, Reason.WINDOW)
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What is known about one request and the maintenance state.
+
+    ``forced`` is the route-level mark: True (forced on / maintenance path),
+    False (forced off / exempt path) or None. ``exemption`` is the first
+    request exemption that applies, or None. ``state`` is the
+    application-wide decision of levels 4 to 6, as ``global_state`` computes it.
+    """
+
+    route_found: bool = True
+    forced: Optional[bool] = None
+    exemption: Optional[Reason] = None
+    state: Decision = _BACKEND_OFF
+    read_only: bool = False
+    safe_method: bool = False
+
+
 def global_state(
-    override: Optional[bool], hard_switch: Optional[bool], backend_state: bool, in_window: bool
+    override: Optional[bool] = None,
+    hard_switch: Optional[bool] = None,
+    backend_state: bool = False,
+    in_window: bool = False,
 ) -> Decision:
-    """Levels 4 to 6: the application-wide state, before any per-request rule."""
+    """Levels 4 to 6: the application-wide state, before any per-request rule.
+
+    ``override`` and ``hard_switch`` are None when they do not speak.
+    """
     if override is not None:
         return _OVERRIDE[override]
     if hard_switch is not None:
@@ -108,7 +111,7 @@ def decide(facts: Facts) -> Decision:
         return Decision(False, Reason.ROUTE_FORCED_OFF)
     if facts.exemption is not None:
         return Decision(False, facts.exemption)
-    state = global_state(facts.override, facts.hard_switch, facts.backend_state, facts.in_window)
+    state = facts.state
     if state.maintenance and facts.read_only and facts.safe_method:
         return Decision(False, Reason.READ_ONLY)
     return state

@@ -389,3 +389,47 @@ def test_two_apps_in_one_process_keep_apart_during_requests(tmp_path: Path) -> N
     assert result["a_down"] is True
     assert (result["a_state"], result["b_state"]) == (True, False)
     assert (result["a_status"], result["b_status"]) == (503, 200)
+
+
+def test_a_middleware_on_the_default_backend_leaves_calls_to_configure_backend(tmp_path: Path) -> None:
+    """0.0.5's rule: only a middleware with a backend of its own is "the most recent" for calls outside apps.
+
+    An app built earlier on the default backend, still alive, must not capture a later
+    ``configure_backend(...)`` + ``set_maintenance_mode(True)`` made before the next app is built.
+    """
+    result = run_script(
+        """
+        import asyncio, json
+        from pathlib import Path
+        from fastapi import FastAPI
+        from httpx import ASGITransport, AsyncClient
+        from fastapi_maintenance import MaintenanceModeMiddleware, configure_backend, set_maintenance_mode
+
+        def make_app():
+            app = FastAPI()
+            app.add_middleware(MaintenanceModeMiddleware)
+
+            @app.get("/")
+            async def root():
+                return {"ok": True}
+
+            return app
+
+        async def main():
+            earlier = make_app()
+            async with AsyncClient(transport=ASGITransport(app=earlier), base_url="http://t") as client:
+                await client.get("/")  # built on the default (environment variable) backend
+            configure_backend("file", file_path="state.txt")
+            await set_maintenance_mode(True)
+            later = make_app()
+            async with AsyncClient(transport=ASGITransport(app=later), base_url="http://t") as client:
+                status = (await client.get("/")).status_code
+            print(json.dumps({"file": Path("state.txt").read_text(), "later": status, "earlier_alive": earlier is not None}))
+
+        asyncio.run(main())
+        """,
+        tmp_path,
+    )
+    assert result["file"].strip() == "1"
+    assert result["later"] == 503
+    assert READ_ONLY_WARNING not in result["stderr"]

@@ -21,7 +21,7 @@ from fastapi_maintenance import (
     maintenance_mode_on,
 )
 from fastapi_maintenance.backends import MemoryBackend
-from fastapi_maintenance.rules import Decision, Facts, Reason, decide
+from fastapi_maintenance.rules import Decision, Facts, Reason, decide, global_state
 from tests.support.asgi import client_for
 
 
@@ -58,16 +58,26 @@ def reference_blocks(
 def test_engine_reasons_for_each_level() -> None:
     assert decide(Facts(route_found=False, forced=True)) == Decision(False, Reason.NO_ROUTE)
     assert decide(Facts(forced=True, exemption=Reason.EXEMPT_DOCS)) == Decision(True, Reason.ROUTE_FORCED_ON)
-    assert decide(Facts(forced=False, override=True)) == Decision(False, Reason.ROUTE_FORCED_OFF)
-    assert decide(Facts(exemption=Reason.EXEMPT_IP, override=True)) == Decision(False, Reason.EXEMPT_IP)
-    assert decide(Facts(override=False, hard_switch=True)) == Decision(False, Reason.OVERRIDE)
-    assert decide(Facts(hard_switch=False, backend_state=True)) == Decision(False, Reason.HARD_SWITCH)
-    assert decide(Facts(backend_state=True)) == Decision(True, Reason.BACKEND)
-    assert decide(Facts(in_window=True)) == Decision(True, Reason.WINDOW)
-    assert decide(Facts(hard_switch=False, in_window=True)) == Decision(False, Reason.HARD_SWITCH)
-    assert decide(Facts(backend_state=True, read_only=True, safe_method=True)) == Decision(
-        False, Reason.READ_ONLY
+    assert decide(Facts(forced=False, state=global_state(override=True))) == Decision(
+        False, Reason.ROUTE_FORCED_OFF
     )
+    assert decide(Facts(exemption=Reason.EXEMPT_IP, state=global_state(override=True))) == Decision(
+        False, Reason.EXEMPT_IP
+    )
+    assert decide(Facts(state=global_state(override=False, hard_switch=True))) == Decision(
+        False, Reason.OVERRIDE
+    )
+    assert decide(Facts(state=global_state(hard_switch=False, backend_state=True))) == Decision(
+        False, Reason.HARD_SWITCH
+    )
+    assert decide(Facts(state=global_state(backend_state=True))) == Decision(True, Reason.BACKEND)
+    assert decide(Facts(state=global_state(in_window=True))) == Decision(True, Reason.WINDOW)
+    assert decide(Facts(state=global_state(hard_switch=False, in_window=True))) == Decision(
+        False, Reason.HARD_SWITCH
+    )
+    assert decide(
+        Facts(state=global_state(backend_state=True), read_only=True, safe_method=True)
+    ) == Decision(False, Reason.READ_ONLY)
     assert decide(Facts(forced=True, read_only=True, safe_method=True)) == Decision(
         True, Reason.ROUTE_FORCED_ON
     )
@@ -100,10 +110,12 @@ def test_engine_agrees_with_the_reference_model(
         route_found=route_found,
         forced=forced,
         exemption=Reason.EXEMPT_CALLBACK if exempt else None,
-        override=overrides[-1] if overrides else None,
-        hard_switch=hard_switch,
-        backend_state=backend_state,
-        in_window=in_window,
+        state=global_state(
+            override=overrides[-1] if overrides else None,
+            hard_switch=hard_switch,
+            backend_state=backend_state,
+            in_window=in_window,
+        ),
         read_only=read_only,
         safe_method=safe_method,
     )

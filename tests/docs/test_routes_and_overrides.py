@@ -23,6 +23,7 @@ from fastapi_maintenance import (
     decide,
     force_maintenance_mode_off,
     force_maintenance_mode_on,
+    global_state,
     maintenance_mode_on,
 )
 from fastapi_maintenance import rules as rules_module
@@ -324,11 +325,11 @@ def _rules_table() -> Dict[int, str]:
 
 #: For each level: facts where that level is the highest that speaks, and the outcome it must give.
 LEVEL_FACTS: Dict[int, List[Tuple[Facts, bool]]] = {
-    0: [(Facts(route_found=False, forced=True, hard_switch=True), False)],
-    1: [(Facts(forced=True, exemption=Reason.EXEMPT_IP, hard_switch=False), True)],
-    2: [(Facts(forced=False, override=True), False)],
+    0: [(Facts(route_found=False, forced=True, state=global_state(hard_switch=True)), False)],
+    1: [(Facts(forced=True, exemption=Reason.EXEMPT_IP, state=global_state(hard_switch=False)), True)],
+    2: [(Facts(forced=False, state=global_state(override=True)), False)],
     3: [
-        (Facts(exemption=reason, override=True), False)
+        (Facts(exemption=reason, state=global_state(override=True)), False)
         for reason in (
             Reason.EXEMPT_DOCS,
             Reason.CORS_PREFLIGHT,
@@ -337,9 +338,19 @@ LEVEL_FACTS: Dict[int, List[Tuple[Facts, bool]]] = {
             Reason.EXEMPT_CALLBACK,
         )
     ],
-    4: [(Facts(override=False, hard_switch=True), False), (Facts(override=True, hard_switch=False), True)],
-    5: [(Facts(hard_switch=True), True), (Facts(hard_switch=False, backend_state=True), False)],
-    6: [(Facts(backend_state=True), True), (Facts(in_window=True), True), (Facts(), False)],
+    4: [
+        (Facts(state=global_state(override=False, hard_switch=True)), False),
+        (Facts(state=global_state(override=True, hard_switch=False)), True),
+    ],
+    5: [
+        (Facts(state=global_state(hard_switch=True)), True),
+        (Facts(state=global_state(hard_switch=False, backend_state=True)), False),
+    ],
+    6: [
+        (Facts(state=global_state(backend_state=True)), True),
+        (Facts(state=global_state(in_window=True)), True),
+        (Facts(), False),
+    ],
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import os
@@ -200,13 +201,13 @@ async def test_the_responder_gets_the_record_the_request_was_decided_on() -> Non
     async with client_for(app) as http:
         assert (await http.get("/")).status_code == 200
         middleware = find_middleware(app)
-        original = middleware._responder
+        original = middleware.plan.responder
 
         async def recording(scope: Any, receive: Any, send: Any, reason: Any, state: Any = None) -> None:
             seen.append((reason, state))
             await original(scope, receive, send, reason, state)
 
-        middleware._responder = recording  # type: ignore[assignment]
+        middleware.plan = dataclasses.replace(middleware.plan, responder=recording)  # type: ignore[arg-type]
         await set_maintenance_mode(True, backend, message="upgrade")
         assert (await http.get("/")).status_code == 503
         async with maintenance_mode_on(backend, message="override"):
@@ -358,13 +359,13 @@ async def test_during_an_outage_the_last_known_record_is_what_the_response_shows
     async with client_for(app) as http:
         assert (await http.get("/")).status_code == 503
         middleware = find_middleware(app)
-        original = middleware._responder
+        original = middleware.plan.responder
 
         async def recording(scope: Any, receive: Any, send: Any, reason: Any, state: Any = None) -> None:
             seen.append(state)
             await original(scope, receive, send, reason, state)
 
-        middleware._responder = recording  # type: ignore[assignment]
+        middleware.plan = dataclasses.replace(middleware.plan, responder=recording)  # type: ignore[arg-type]
         backend.broken = True
         assert (await http.get("/")).status_code == 503
     assert [state.message if state else None for state in seen] == [expected]
