@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
@@ -20,9 +21,11 @@ from typing_extensions import Annotated
 from .. import __version__
 from ..access.admin_tokens import TOKEN_ENV_VAR
 from ..plan import window_schedule
+from ..record import MaintenanceState
 from ..settings.schema import schema_text
 from .admin_token import create_admin_token
 from .config import CliOptions, Target, load_target, release_unused
+from .durations import DURATION_FORMS
 from .errors import (
     EXIT_BACKEND_UNAVAILABLE,
     EXIT_HARD_SWITCH,
@@ -34,7 +37,8 @@ from .errors import (
 )
 from .output import Output
 from .settings_report import setting_rows
-from .state import SwitchResult, collected_library_warnings, read_status, switch_state
+from .state import SwitchResult, collected_library_warnings, read_status, record_rows, switch_state
+from .switch_fields import UNTIL_FORMS, SwitchFields, switch_fields
 
 try:  # typer >= 0.20 ships its own copy of click
     from typer._click.exceptions import ClickException, UsageError
@@ -246,7 +250,8 @@ def status(
         ),
     ] = False,
 ) -> int:
-    """Print the maintenance state, the backend it came from and the active or next window.
+    """Print the maintenance state, the backend it came from, the record's fields (message, end and the
+    time left, reason, actor, since) and the active or next window.
 
     Exit 0 whenever the state could be read (on or off), 3 when the backend is unreachable; with
     --exit-code, 0 for off and 10 for on.
@@ -281,6 +286,7 @@ def status(
         )
         output.line(f"maintenance mode: {output.state(report.maintenance)}{why}")
         output.line(f"backend:          {report.backend} -> {output.state(report.backend_state)}{shell_note}")
+        _record_lines(output, report.record, report.now)
         output.line(f"window:           {report.window_line}")
         output.line(output.dim(f"config:           {target.config_line}"))
     for message in warnings:
@@ -303,22 +309,35 @@ def _refuse_when_overridden(target: Target, value: bool) -> None:
     )
 
 
-def _switch(ctx: typer.Context, value: bool, options: CliOptions, json_output: bool) -> None:
+def _record_lines(output: Output, record: Optional[MaintenanceState], now: datetime) -> None:
+    """The record's fields under the state line, aligned with it; nothing for a bare on/off."""
+    if record is None:
+        return
+    for label, text in record_rows(record, now):
+        output.line(f"{label + ':':<18}{text}")
+
+
+def _switch(
+    ctx: typer.Context, value: bool, options: CliOptions, json_output: bool, fields: SwitchFields
+) -> None:
     target = load_target(_options(ctx, options))
     output = Output()
     _warn_notes(output, target)
     _refuse_when_overridden(target, value)
     with collected_library_warnings() as warnings:
-        result = switch_state(target.backend, value)
+        result = switch_state(target.backend, value, fields)
     if _json(ctx, json_output):
         output.json(result.as_json())
     else:
         output.line(_switch_line(output, result))
+        _record_lines(output, result.record, result.now or datetime.now(timezone.utc))
     for message in [*warnings, *_window_notes(target, value)]:
         output.warning(message)
 
 
 def _switch_line(output: Output, result: SwitchResult) -> str:
+    if result.updated:
+        return f"maintenance mode: {output.state(result.value)}, record replaced ({result.backend})"
     if not result.changed:
         return f"maintenance mode: already {output.state(result.value)} ({result.backend})"
     before, after = output.state(result.previous), output.state(result.value)
@@ -335,6 +354,55 @@ def _window_notes(target: Target, value: bool) -> list[str]:
     ]
 
 
+MessageOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--message",
+        "-m",
+        metavar="TEXT",
+        help="What clients are told (the JSON detail, the page).",
+        show_default=False,
+    ),
+]
+ForOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--for",
+        metavar="DURATION",
+        help=f"End maintenance by itself after this long: {DURATION_FORMS}.",
+        show_default=False,
+    ),
+]
+UntilOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--until",
+        metavar="DATETIME",
+        help=f"End maintenance by itself at this moment: {UNTIL_FORMS}.",
+        show_default=False,
+    ),
+]
+ReasonOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--reason",
+        "-r",
+        metavar="TEXT",
+        help="Why, for operators and the audit log (never shown to clients).",
+        show_default=False,
+    ),
+]
+ActorOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--actor",
+        metavar="NAME",
+        help="Who switched, recorded with the other fields (default: user@host when any field is given).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def on(
     ctx: typer.Context,
@@ -344,12 +412,21 @@ def on(
     file_path: FilePathOption = None,
     app_spec: AppOption = None,
     json_output: JsonOption = False,
+    message: MessageOption = None,
+    for_: ForOption = None,
+    until: UntilOption = None,
+    reason: ReasonOption = None,
+    actor: ActorOption = None,
 ) -> None:
-    """Switch maintenance mode on through a writable backend (file, redis).
+    """Switch maintenance mode on through a writable backend (file, redis), with an optional message,
+    end (--for or --until), reason and actor; switching on while on replaces them.
 
-    Exit 4, writing nothing, when the app's hard switch (enabled = false) would keep it out of maintenance.
+    Without any of those options the backend stores a bare 1, as older versions did. Exit 2, writing
+    nothing, for a bad duration or date or an --until in the past; exit 4, writing nothing, when the
+    app's hard switch (enabled = false) would keep it out of maintenance.
     """
-    _switch(ctx, True, CliOptions(config, backend, var_name, file_path, app_spec), json_output)
+    fields = switch_fields(message=message, for_=for_, until=until, reason=reason, actor=actor)
+    _switch(ctx, True, CliOptions(config, backend, var_name, file_path, app_spec), json_output, fields)
 
 
 @app.command()
@@ -361,12 +438,16 @@ def off(
     file_path: FilePathOption = None,
     app_spec: AppOption = None,
     json_output: JsonOption = False,
+    reason: ReasonOption = None,
+    actor: ActorOption = None,
 ) -> None:
-    """Switch maintenance mode off through a writable backend (file, redis).
+    """Switch maintenance mode off through a writable backend (file, redis), with an optional reason
+    and actor.
 
     Exit 4, writing nothing, when the app's hard switch (enabled = true) would keep it in maintenance.
     """
-    _switch(ctx, False, CliOptions(config, backend, var_name, file_path, app_spec), json_output)
+    fields = switch_fields(reason=reason, actor=actor)
+    _switch(ctx, False, CliOptions(config, backend, var_name, file_path, app_spec), json_output, fields)
 
 
 @app.command()

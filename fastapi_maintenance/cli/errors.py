@@ -7,7 +7,8 @@ The codes are part of the interface (deploy scripts and health checks branch on 
       ``status --exit-code``: maintenance is off)
 1     invalid configuration (any ``MaintenanceConfigError``, as ``check`` reports it;
       an app named by ``--app`` that fails to import or has invalid settings)
-2     usage error, or a backend the command cannot use (``on``/``off`` on the
+2     usage error (a bad ``--for`` or ``--until``, an ``--until`` not in the future:
+      nothing written), or a backend the command cannot use (``on``/``off`` on the
       read-only env backend; the in-process memory backend for status/on/off);
       an ``--app`` whose module, attribute or middleware is missing
 3     the backend is unreachable: unreadable state file, Redis down, write refused

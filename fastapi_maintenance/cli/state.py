@@ -10,26 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, TypeVar
+from typing import Any, Dict, List, Optional, Tuple, TypeVar
 
 from ..access.windows import Window
-from ..backends.base import BackendUnavailable, BaseStateBackend
+from ..backends.base import BackendUnavailable, BaseStateBackend, RecordNotSupported
 from ..backends.memory import MemoryBackend
+from ..control import set_maintenance_mode
 from ..plan import window_schedule
+from ..record import MaintenanceState, switched_state
 from ..rules import Reason, global_state
 from ..settings import MaintenanceSettings
 from ..settings.backend import redact_url_credentials
+from ..state import keeper_for
+from .durations import format_span
 from .errors import EXIT_BACKEND_UNAVAILABLE, EXIT_USAGE, CliError
+from .switch_fields import SwitchFields
 
 __all__ = [
     "StatusReport",
     "SwitchResult",
     "collected_library_warnings",
     "read_status",
+    "record_json",
+    "record_rows",
     "switch_state",
 ]
 
@@ -41,17 +49,26 @@ _REASON_NAMES = {Reason.HARD_SWITCH: "enabled", Reason.WINDOW: "window", Reason.
 
 
 class _Collector(logging.Handler):
+    """Keeps warnings back; passes the rest (the audit line, change lines) on to the root logger's handlers."""
+
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.NOTSET)
         self.messages: List[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(redact_url_credentials(record.getMessage()))
+        if record.levelno >= logging.WARNING:
+            self.messages.append(redact_url_credentials(record.getMessage()))
+        else:
+            logging.getLogger().handle(record)
 
 
 @contextmanager
 def collected_library_warnings() -> Iterator[List[str]]:
-    """The library's warnings while the block runs, kept back rather than printed by logging."""
+    """The library's warnings while the block runs, kept back rather than printed by logging.
+
+    Lines below WARNING still reach whatever logging the process configured, so a program
+    running the command in-process keeps the audit line of the switch.
+    """
     logger = logging.getLogger(_LIBRARY_LOGGER)
     collector = _Collector()
     propagate = logger.propagate
@@ -106,6 +123,43 @@ def _window_json(window: Optional[Window]) -> Optional[Dict[str, Any]]:
     }
 
 
+def record_rows(record: MaintenanceState, now: datetime) -> List[Tuple[str, str]]:
+    """The record's fields for people, as (label, text), in stored order; none for a bare on/off."""
+    rows: List[Tuple[str, str]] = []
+    if record.message is not None:
+        rows.append(("message", record.message))
+    if record.until is not None:
+        left = record.until - now
+        when = "ended" if left.total_seconds() <= 0 else f"{format_span(left)} left"
+        rows.append(
+            ("until", f"{_utc_text(record.until)} ({when})" if record.active else _utc_text(record.until))
+        )
+    for label, value in (("reason", record.reason), ("actor", record.actor)):
+        if value is not None:
+            rows.append((label, value))
+    if record.since is not None:
+        rows.append(("since", _utc_text(record.since)))
+    return rows
+
+
+def record_json(record: MaintenanceState, now: datetime) -> Dict[str, Any]:
+    """The record's set fields (datetimes in UTC, RFC 3339), and with an end: ``seconds_left`` and ``ended``."""
+    data: Dict[str, Any] = {"active": record.active}
+    for name in ("message", "until", "reason", "actor", "since"):
+        value = getattr(record, name)
+        if value is not None:
+            data[name] = _utc_text(value) if isinstance(value, datetime) else value
+    if record.until is not None:
+        left = (record.until - now).total_seconds()
+        data["seconds_left"] = max(0, math.ceil(left))
+        data["ended"] = left <= 0
+    return data
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
 @dataclass(frozen=True)
 class StatusReport:
     """What ``status`` says: the app-wide state and each thing that decides it."""
@@ -118,9 +172,12 @@ class StatusReport:
     active_window: Optional[Window]
     next_window: Optional[Window]
     window_line: str
+    #: The stored record (message, until, ...) and the moment it was judged at.
+    record: MaintenanceState
+    now: datetime
 
     def as_json(self) -> Dict[str, Any]:
-        return {
+        data: Dict[str, Any] = {
             "maintenance": self.maintenance,
             "reason": self.reason,
             "backend": self.backend,
@@ -128,6 +185,9 @@ class StatusReport:
             "enabled": self.enabled,
             "window": {"active": _window_json(self.active_window), "next": _window_json(self.next_window)},
         }
+        if not self.record.is_plain:  # a bare 1/0 keeps the output of before
+            data["record"] = record_json(self.record, self.now)
+        return data
 
 
 def read_status(
@@ -139,13 +199,14 @@ def read_status(
     """Read the backend once; combine it with the hard switch and the windows the way the app does."""
     _refuse_in_process_backend(backend)
     try:
-        backend_state = bool(_run(backend, backend.get_value))
+        record = _run(backend, backend.get_state)
     except _STORE_ERRORS as exc:
         raise CliError(
             f"cannot read the maintenance state from {backend.describe()}: {_reason(exc)}",
             EXIT_BACKEND_UNAVAILABLE,
         ) from None
     moment = now if now is not None else datetime.now(timezone.utc)
+    backend_state = record.in_effect(moment)
     schedule = window_schedule(settings)
     active = schedule.active(moment)
     decision = global_state(None, hard_switch, backend_state, active is not None)
@@ -158,28 +219,42 @@ def read_status(
         active_window=active,
         next_window=schedule.next(moment),
         window_line=schedule.describe(moment),
+        record=record,
+        now=moment,
     )
 
 
 @dataclass(frozen=True)
 class SwitchResult:
-    """What ``on``/``off`` did: the state before (None when it could not be read) and after."""
+    """What ``on``/``off`` did: the state before (None when it could not be read) and the record written."""
 
     backend: str
     previous: Optional[bool]
     value: bool
+    #: The record before (None when unreadable) and the one written.
+    previous_record: Optional[MaintenanceState] = None
+    record: Optional[MaintenanceState] = None
+    now: Optional[datetime] = None
 
     @property
     def changed(self) -> bool:
         return self.previous != self.value
 
+    @property
+    def updated(self) -> bool:
+        """Maintenance stays as it was, but the record's fields (message, end, ...) were replaced."""
+        return not self.changed and self.record is not None and self.record != self.previous_record
+
     def as_json(self) -> Dict[str, Any]:
-        return {
+        data: Dict[str, Any] = {
             "maintenance": self.value,
             "previous": self.previous,
             "changed": self.changed,
             "backend": self.backend,
         }
+        if self.record is not None and not self.record.is_plain:  # a bare on/off keeps the output of before
+            data["record"] = record_json(self.record, self.now or datetime.now(timezone.utc))
+        return data
 
 
 def read_only_message(backend: BaseStateBackend) -> str:
@@ -191,25 +266,50 @@ def read_only_message(backend: BaseStateBackend) -> str:
     )
 
 
-def switch_state(backend: BaseStateBackend, value: bool) -> SwitchResult:
-    """Write ``value`` through a writable backend; report the state it replaced."""
+def switch_state(
+    backend: BaseStateBackend, value: bool, fields: Optional[SwitchFields] = None
+) -> SwitchResult:
+    """Write ``value`` and ``fields`` through ``set_maintenance_mode`` (so the audit line is logged);
+    report the state it replaced and the record written."""
+    fields = fields or SwitchFields()
     _refuse_in_process_backend(backend)
     if backend.read_only:
         raise CliError(read_only_message(backend), EXIT_USAGE)
+    try:
+        switched_state(value, None, **fields.keywords())  # every check the library makes, before any I/O
+    except (ValueError, TypeError) as exc:
+        raise CliError(f"{exc}; nothing was written", EXIT_USAGE) from None
 
-    async def switch() -> Optional[bool]:
+    async def switch() -> Tuple[Optional[MaintenanceState], MaintenanceState]:
         try:
-            previous: Optional[bool] = bool(await backend.get_value())
+            previous: Optional[MaintenanceState] = await backend.get_state()
         except _STORE_ERRORS:
             previous = None  # an unreadable file can still be replaced; the write decides
-        await backend.set_value(value)
-        return previous
+        await set_maintenance_mode(value, backend, **fields.keywords())
+        try:
+            # Read back: a remote admin API names the actor itself, and another writer may have come between.
+            written = await backend.get_state()
+        except _STORE_ERRORS:
+            known = keeper_for(backend).last_state  # what set_maintenance_mode wrote
+            assert known is not None
+            written = known
+        return previous, written
 
+    before = datetime.now(timezone.utc)
     try:
-        previous = _run(backend, switch)
+        previous, written = _run(backend, switch)
     except _STORE_ERRORS as exc:
         raise CliError(
             f"cannot write the maintenance state to {backend.describe()}: {_reason(exc)}",
             EXIT_BACKEND_UNAVAILABLE,
         ) from None
-    return SwitchResult(backend.describe(), previous, value)
+    except (RecordNotSupported, ValueError) as exc:  # a bool-only backend, a record too long to store
+        raise CliError(f"{_reason(exc)}; nothing was written", EXIT_USAGE) from None
+    return SwitchResult(
+        backend.describe(),
+        previous.in_effect(before) if previous is not None else None,
+        value,
+        previous,
+        written,
+        datetime.now(timezone.utc),
+    )
