@@ -10,8 +10,10 @@ The codes are part of the interface (deploy scripts and health checks branch on 
 2     usage error (a bad ``--for`` or ``--until``, an ``--until`` not in the future:
       nothing written), or a backend the command cannot use (``on``/``off`` on the
       read-only env backend; the in-process memory backend for status/on/off);
-      an ``--app`` whose module, attribute or middleware is missing
+      an ``--app`` whose module, attribute or middleware is missing; ``--url`` without
+      the token variable, or plain http to another machine
 3     the backend is unreachable: unreadable state file, Redis down, write refused
+      (``--url``: the app unreachable, or its admin API refusing the token)
 4     ``on``/``off`` refused, nothing written: the app's hard switch (``enabled``)
       forces the opposite state, so the app would not follow
 10    ``status --exit-code`` only: maintenance is on
