@@ -33,6 +33,7 @@ from .errors import (
     EXIT_OK,
     EXIT_ORIGINAL_FAILURE,
     EXIT_STATUS_ON,
+    EXIT_USAGE,
     CliError,
 )
 from .output import Output
@@ -464,7 +465,14 @@ def check(
 
     Exit 0 when valid, 1 with the problem otherwise. Secrets are never printed.
     """
-    target = load_target(_options(ctx, CliOptions(config, backend, var_name, file_path, app_spec)))
+    options = _options(ctx, CliOptions(config, backend, var_name, file_path, app_spec))
+    if options.url is not None:
+        raise CliError(
+            "check validates settings on this machine; with --url the app's own settings apply "
+            "(status shows what its admin API reports)",
+            EXIT_USAGE,
+        )
+    target = load_target(options)
     output = Output()
     _warn_notes(output, target)
     backend_name = target.backend.describe()
