@@ -15,12 +15,11 @@ import anyio
 from .backends.base import BaseStateBackend
 from .changes import ChangeListener, ChangeNotifier
 from .record import MaintenanceState, plain
+from .settings.model import DEFAULT_BACKEND_TIMEOUT
 
 logger = logging.getLogger("fastapi_maintenance")
 
 _ATTRIBUTE = "_fastapi_maintenance_keeper"
-#: Seconds a backend read may take when no ``backend_timeout`` setting applies (the settings' default).
-DEFAULT_BACKEND_TIMEOUT = 2.0
 
 
 class Override:

@@ -38,7 +38,10 @@ from .values import (
 )
 
 __all__ = [
+    "DEFAULT_BACKEND_TIMEOUT",
     "DEFAULT_MESSAGE",
+    "DEFAULT_RETRY_AFTER",
+    "DEFAULT_STATUS_CODE",
     "BypassSettings",
     "FaultPolicy",
     "MaintenanceSettings",
@@ -47,6 +50,9 @@ __all__ = [
 ]
 
 DEFAULT_MESSAGE = "Service temporarily unavailable due to maintenance"
+DEFAULT_STATUS_CODE = 503
+DEFAULT_RETRY_AFTER = 3600
+DEFAULT_BACKEND_TIMEOUT = 2.0
 FaultPolicy = Literal["last_known", "open", "closed"]
 
 PathGlob = Annotated[str, AfterValidator(validate_glob)]
@@ -79,7 +85,10 @@ class ResponseSettings(_Section):
     """The maintenance response."""
 
     status_code: int = Field(
-        default=503, ge=400, le=599, description="HTTP status of the maintenance response (400-599)."
+        default=DEFAULT_STATUS_CODE,
+        ge=400,
+        le=599,
+        description="HTTP status of the maintenance response (400-599).",
     )
     message: Text = Field(
         default=DEFAULT_MESSAGE, description='Message sent as the JSON body {"detail": message}.'
@@ -181,7 +190,7 @@ class MaintenanceSettings(BaseSettings):
         description="Serve FastAPI's docs URLs (/docs, /redoc, /openapi.json) during maintenance.",
     )
     retry_after: Annotated[Union[int, datetime], BeforeValidator(validate_retry_after)] = Field(
-        default=3600,
+        default=DEFAULT_RETRY_AFTER,
         description=(
             "Retry-After header: whole seconds (>= 0), or an RFC 3339 date-time with a UTC offset, "
             "sent as an HTTP-date."
@@ -198,7 +207,7 @@ class MaintenanceSettings(BaseSettings):
         ),
     )
     backend_timeout: float = Field(
-        default=2.0,
+        default=DEFAULT_BACKEND_TIMEOUT,
         gt=0,
         le=60,
         description=(

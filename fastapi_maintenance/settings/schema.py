@@ -13,7 +13,7 @@ import sys
 from typing import Any, Dict, List, Optional
 
 from .backend import BACKEND_TYPES, CONFIG_MODELS
-from .model import MaintenanceSettings
+from .model import DEFAULT_RETRY_AFTER, MaintenanceSettings
 
 __all__ = ["config_json_schema", "main", "schema_text"]
 
@@ -79,7 +79,7 @@ def config_json_schema() -> Dict[str, Any]:
 
     properties["retry_after"] = {
         "description": properties["retry_after"]["description"],
-        "default": 3600,
+        "default": DEFAULT_RETRY_AFTER,
         "anyOf": [
             {"type": "integer", "minimum": 0, "description": "Whole seconds."},
             {"type": "string", "format": "date-time", "description": "RFC 3339 date-time with a UTC offset."},
