@@ -10,7 +10,7 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Literal, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 import anyio
 from starlette.requests import Request
@@ -24,10 +24,7 @@ from .control import default_backend
 from .errors import MaintenanceConfigError
 from .exemptions import RequestExemptions
 from .responses import MaintenanceResponder, MaintenanceResponses
-from .settings import MaintenanceSettings, compile_path_globs, load_settings
-
-PathMatcher = Callable[[str], bool]
-FaultPolicy = Literal["last_known", "open", "closed"]
+from .settings import FaultPolicy, MaintenanceSettings, PathMatcher, compile_path_globs, load_settings
 
 #: The middleware's own keyword arguments; every other keyword is a settings key.
 OWN_ARGUMENTS = frozenset({"enable_maintenance", "backend", "exempt_callback", "response_callback", "clock"})
