@@ -36,12 +36,11 @@ else:  # pragma: no cover - redis-py depends on async-timeout on these versions
     _STALL_TOLERANT = False
 
 from ..record import MaintenanceState, encode_state, plain
+from ..settings.backend import DEFAULT_REDIS_KEY
 from ._parse import RecordReader
 from .base import BackendUnavailable, BaseStateBackend
 
 logger = logging.getLogger("fastapi_maintenance.backends")
-
-DEFAULT_KEY = "fastapi_maintenance:mode"
 
 _T = TypeVar("_T")
 
@@ -73,7 +72,7 @@ class RedisBackend(BaseStateBackend):
     def __init__(
         self,
         url: str,
-        key: str = DEFAULT_KEY,
+        key: str = DEFAULT_REDIS_KEY,
         *,
         channel: Optional[str] = None,
         timeout: float = 0.5,

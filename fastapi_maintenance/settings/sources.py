@@ -22,9 +22,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from ..backends.env import DEFAULT_ENV_VAR
 from ..errors import MaintenanceConfigError
-from .backend import backend_from_string, redact_url_credentials
+from .backend import DEFAULT_ENV_VAR, backend_from_string, redact_url_credentials
 from .discovery import CONFIG_ENV_VAR, choose_config_file
 from .files import MAX_DEPTH, check_depth, parse_toml, parse_yaml, parser_for, read_text
 
