@@ -7,10 +7,12 @@ start-up and calls their cheap per-request methods.
 
 from __future__ import annotations
 
+from ._http import HTTP_TOKEN_CHARACTER
 from .bypass import (
     DEFAULT_BYPASS_HEADER,
     DEFAULT_BYPASS_NAME,
     DEFAULT_MAX_AGE,
+    MAX_SECRET_LENGTH,
     BypassGate,
     BypassRedirect,
     BypassSigner,
@@ -23,6 +25,8 @@ __all__ = [
     "DEFAULT_BYPASS_NAME",
     "DEFAULT_MAX_AGE",
     "DEFAULT_MAX_HOPS",
+    "HTTP_TOKEN_CHARACTER",
+    "MAX_SECRET_LENGTH",
     "BypassGate",
     "BypassRedirect",
     "BypassSigner",

@@ -10,6 +10,7 @@ from typing import Iterable, Iterator, List, NamedTuple, Optional, Tuple
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 
 __all__ = [
+    "HTTP_TOKEN_CHARACTER",
     "QueryParamMatch",
     "cookie_values",
     "cookie_values_in",
@@ -19,7 +20,9 @@ __all__ = [
     "validate_token",
 ]
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+#: One character of an HTTP token (RFC 9110 ``tchar``), as a regular-expression character class.
+HTTP_TOKEN_CHARACTER = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_TOKEN = re.compile(HTTP_TOKEN_CHARACTER + r"+\Z")
 # Characters kept as they are in a path or query; everything else is percent-encoded, so a
 # Location header can carry neither control characters nor a backslash.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"

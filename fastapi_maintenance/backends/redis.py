@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sys
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 from urllib.parse import urlsplit
@@ -36,7 +35,7 @@ else:  # pragma: no cover - redis-py depends on async-timeout on these versions
     _STALL_TOLERANT = False
 
 from ..record import MaintenanceState, encode_state, plain
-from ..settings.backend import DEFAULT_REDIS_KEY
+from ..settings.backend import DEFAULT_REDIS_KEY, redact_url_credentials
 from ._parse import RecordReader
 from .base import BackendUnavailable, BaseStateBackend
 
@@ -391,7 +390,7 @@ def _reason(exc: BaseException) -> str:
 
 def _describe_url(url: str) -> str:
     """The URL without user name or password, checked the way redis-py will read it."""
-    safe_url = re.sub(r"//[^/@]*@", "//***@", url)
+    safe_url = redact_url_credentials(url)
     try:
         options = parse_url(url)
         parts = urlsplit(url)

@@ -27,6 +27,8 @@ from .globs import validate_glob
 from .sources import LoadContext, PathArg, build_sources, current_context
 from .values import (
     MAX_BYPASS_MAX_AGE,
+    MAX_SECRET_LENGTH,
+    MIN_SECRET_LENGTH,
     parse_rfc3339,
     validate_bypass_secret,
     validate_forwarded_header,
@@ -107,9 +109,9 @@ class BypassSettings(_Section):
     """A secret that lets operators in during maintenance, exchanged for a signed, expiring cookie."""
 
     secret: Annotated[SecretStr, AfterValidator(validate_bypass_secret)] = Field(
-        min_length=16,
+        min_length=MIN_SECRET_LENGTH,
         description=(
-            "The bypass secret (16 to 1024 printable characters, no surrounding spaces or newline). "
+            f"The bypass secret ({MIN_SECRET_LENGTH} to {MAX_SECRET_LENGTH} printable characters, no surrounding spaces or newline). "
             "Never logged; changing it invalidates every cookie."
         ),
     )
