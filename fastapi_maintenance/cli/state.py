@@ -19,10 +19,10 @@ from typing import Any, Dict, List, Optional, TypeVar
 from ..access.windows import Window
 from ..backends.base import BackendUnavailable, BaseStateBackend
 from ..backends.memory import MemoryBackend
-from ..plan import window_schedule
 from ..rules import Reason, global_state
 from ..settings import MaintenanceSettings
 from ..settings.backend import redact_url_credentials
+from ..settings.model import window_schedule
 from .errors import EXIT_BACKEND_UNAVAILABLE, EXIT_USAGE, CliError
 
 __all__ = [

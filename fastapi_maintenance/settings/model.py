@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Type, Union
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +21,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from typing_extensions import Annotated
 
+from ..access.windows import Window, WindowSchedule
 from ..errors import require_extra
 from .backend import BackendConfig, EnvBackendConfig, normalise_backend
 from .explain import config_error, value_sources
@@ -49,6 +51,7 @@ __all__ = [
     "MaintenanceSettings",
     "ResponseSettings",
     "WindowSettings",
+    "window_schedule",
 ]
 
 DEFAULT_MESSAGE = "Service temporarily unavailable due to maintenance"
@@ -276,3 +279,10 @@ class MaintenanceSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> Tuple[PydanticBaseSettingsSource, ...]:
         return build_sources(settings_cls, init_settings)
+
+
+def window_schedule(settings: MaintenanceSettings, clock: Callable[[], float] = time.time) -> WindowSchedule:
+    """The settings' windows, merged and ready for look-ups (by the middleware and the CLI's status)."""
+    return WindowSchedule(
+        [Window(item.start, item.end, item.message) for item in settings.windows], clock=clock
+    )
