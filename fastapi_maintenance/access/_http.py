@@ -6,13 +6,12 @@ Everything here takes attacker-controlled bytes, so nothing here raises on conte
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Iterator, List, NamedTuple, Optional
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 
 __all__ = [
     "HTTP_TOKEN_CHARACTER",
     "QueryParamMatch",
-    "cookie_values",
     "cookie_values_in",
     "find_query_param",
     "redirect_location",
@@ -86,13 +85,6 @@ def set_cookie_header(name: str, value: str, *, max_age: int, secure: bool) -> s
     """The Set-Cookie value for the bypass cookie: script-inaccessible, same-site, whole site."""
     header = f"{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax"
     return header + "; Secure" if secure else header
-
-
-def cookie_values(headers: Iterable[Tuple[bytes, bytes]], name: bytes) -> Iterator[bytes]:
-    """Every value of the cookie ``name`` in the ``cookie`` headers (HTTP/2 may send several)."""
-    for header, value in headers:
-        if header == b"cookie" and name in value:
-            yield from cookie_values_in(value, name)
 
 
 def cookie_values_in(cookie_header: bytes, name: bytes) -> Iterator[bytes]:
