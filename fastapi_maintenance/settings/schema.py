@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from ..access import HTTP_TOKEN_CHARACTER
 from .backend import BACKEND_TYPES, CONFIG_MODELS
@@ -113,7 +113,7 @@ def schema_text() -> str:
     return json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main() -> int:
     """Print the schema (``python -m fastapi_maintenance.settings.schema``)."""
     sys.stdout.write(schema_text())
     return 0

@@ -16,7 +16,7 @@ import typing
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type, Union
+from typing import Any, Dict, List, Optional, Tuple, Type, Union
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -140,7 +140,7 @@ def current_context() -> ContextVar[Optional[LoadContext]]:
     return _CURRENT
 
 
-def _context(settings_cls: Type[BaseSettings]) -> LoadContext:
+def _context() -> LoadContext:
     context = _CURRENT.get()
     if context is None:  # a source used outside MaintenanceSettings.__init__
         context = LoadContext.start(None, {})
@@ -273,8 +273,6 @@ class ConfigFileSource(_RecordingSource):
     """One config file. Relative paths in it (``backend.path``, ``response.template``) resolve against
     the file's folder. A top-level ``$schema`` key (editor hint) is ignored."""
 
-    format_name: ClassVar[str] = ""
-
     def __init__(self, settings_cls: Type[BaseSettings], context: LoadContext, path: Path) -> None:
         super().__init__(settings_cls, context)
         self.path = path
@@ -305,15 +303,11 @@ class ConfigFileSource(_RecordingSource):
 
 
 class TomlFileSource(ConfigFileSource):
-    format_name = "TOML"
-
     def parse(self, text: str) -> Dict[str, Any]:
         return parse_toml(text, self.path)
 
 
 class YamlFileSource(ConfigFileSource):
-    format_name = "YAML"
-
     def parse(self, text: str) -> Dict[str, Any]:
         return parse_yaml(text, self.path)
 
@@ -359,7 +353,7 @@ def build_sources(
     settings_cls: Type[BaseSettings], init_settings: PydanticBaseSettingsSource
 ) -> Tuple[PydanticBaseSettingsSource, ...]:
     """The sources in order, highest first (``settings_customise_sources`` returns these)."""
-    context = _context(settings_cls)
+    context = _context()
     sources: List[PydanticBaseSettingsSource] = [init_settings, EnvironmentSource(settings_cls, context)]
     if context.config_file is not None:
         sources.append(file_source_for(settings_cls, context, context.config_file))

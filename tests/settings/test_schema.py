@@ -61,7 +61,7 @@ def test_committed_schema_is_up_to_date() -> None:
 
 
 def test_module_prints_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 0
+    assert main() == 0
     assert json.loads(capsys.readouterr().out) == config_json_schema()
 
 
