@@ -35,9 +35,6 @@ class BaseStateBackend(ABC):
     #: True for a backend whose state cannot be changed at runtime (the env var backend).
     read_only: ClassVar[bool] = False
 
-    #: True for a backend that logs its own outages and recoveries (the middleware then stays quiet).
-    logs_outages: ClassVar[bool] = False
-
     @abstractmethod
     async def get_value(self) -> bool:
         """Return True when maintenance mode is on."""

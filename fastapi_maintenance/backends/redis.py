@@ -38,6 +38,7 @@ from ..record import MaintenanceState, encode_state, plain
 from ..settings.backend import DEFAULT_REDIS_KEY, redact_url_credentials
 from ._parse import RecordReader
 from .base import BackendUnavailable, BaseStateBackend
+from .outage import outage_of
 
 logger = logging.getLogger("fastapi_maintenance.backends")
 
@@ -65,8 +66,6 @@ class RedisBackend(BaseStateBackend):
     subscriber reconnects by itself. An instance follows one event loop at a
     time; ``aclose`` stops it, and a later call starts it again.
     """
-
-    logs_outages = True
 
     def __init__(
         self,
@@ -162,6 +161,7 @@ class RedisBackend(BaseStateBackend):
         self._subscribed = False
         self._state = None
         self._outage = None
+        outage_of(self).forget()
         if subscriber is None or subscriber.done():
             return
         if subscriber.get_loop() is not asyncio.get_running_loop():
@@ -318,24 +318,19 @@ class RedisBackend(BaseStateBackend):
         except Exception:  # closing a broken connection may fail; there is nothing left to do
             logger.debug("Closing a connection to %s failed", self._description, exc_info=True)
 
-    # -- outage bookkeeping: one warning per outage, one info at recovery ---
+    # -- outage: requests answer by the fault policy without waiting; logged once, by outage_of ---
 
     def _enter_outage(self, exc: BaseException) -> None:
         if self._outage is not None:
             return
         self._outage = f"{self.describe()} is unreachable: {_reason(exc)}"
-        logger.warning(
-            "Maintenance state backend %s is unreachable (%s); the on_backend_error policy answers "
-            "until it is back. Reconnecting in the background.",
-            self.describe(),
-            _reason(exc),
-        )
+        outage_of(self).began(f"unreachable, reconnecting in the background: {_reason(exc)}")
 
     def _leave_outage(self) -> None:
         if self._outage is None:
             return
         self._outage = None
-        logger.info("Maintenance state backend %s is reachable again.", self.describe())
+        outage_of(self).ended()
 
 
 class _StallTolerantDeadline:
