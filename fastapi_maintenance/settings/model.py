@@ -23,7 +23,7 @@ from typing_extensions import Annotated
 
 from ..access.windows import Window, WindowSchedule
 from ..errors import require_extra
-from .backend import BackendConfig, EnvBackendConfig, normalise_backend
+from .backend import DEFAULT_ENV_VAR, BackendConfig, EnvBackendConfig, normalise_backend
 from .explain import config_error, value_sources
 from .globs import validate_glob
 from .sources import LoadContext, PathArg, build_sources, current_context
@@ -179,7 +179,7 @@ class MaintenanceSettings(BaseSettings):
         description=(
             "Where the maintenance state lives: 'env', 'env:VAR_NAME', 'file:///absolute/path', 'memory', "
             "'redis://host:6379/0' (or 'rediss://'), or a table with type = env | file | memory | redis. "
-            "Default: the environment variable FASTAPI_MAINTENANCE_MODE."
+            f"Default: the environment variable {DEFAULT_ENV_VAR}."
         ),
     )
     exempt_paths: List[PathGlob] = Field(
