@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import anyio
 
-from .backends.base import BaseStateBackend
+from .backends.base import BaseStateBackend, companion
 from .backends.outage import outage_of
 from .changes import ChangeListener, ChangeNotifier
 from .record import MaintenanceState, plain
@@ -98,8 +98,4 @@ class StateKeeper:
 
 def keeper_for(backend: BaseStateBackend) -> StateKeeper:
     """The backend's keeper, created on first use and stored on the backend itself."""
-    keeper: Optional[StateKeeper] = getattr(backend, _ATTRIBUTE, None)
-    if keeper is None:
-        keeper = StateKeeper(backend)
-        setattr(backend, _ATTRIBUTE, keeper)
-    return keeper
+    return companion(backend, _ATTRIBUTE, StateKeeper)

@@ -11,13 +11,11 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from .base import BaseStateBackend
+from .base import BaseStateBackend, companion
 
 __all__ = ["Outage", "outage_of"]
 
 logger = logging.getLogger("fastapi_maintenance")
-
-_ATTRIBUTE = "_fastapi_maintenance_outage"
 
 
 class Outage:
@@ -55,8 +53,4 @@ class Outage:
 
 def outage_of(backend: BaseStateBackend) -> Outage:
     """The backend's outage record, created on first use and stored on the backend itself."""
-    outage: Optional[Outage] = getattr(backend, _ATTRIBUTE, None)
-    if outage is None:
-        outage = Outage(backend)
-        setattr(backend, _ATTRIBUTE, outage)
-    return outage
+    return companion(backend, "_fastapi_maintenance_outage", Outage)
