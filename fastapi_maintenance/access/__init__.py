@@ -17,7 +17,14 @@ from .bypass import (
     BypassRedirect,
     BypassSigner,
 )
-from .client_ip import DEFAULT_MAX_HOPS, ClientAddressResolver, IPAddress, IPRanges
+from .client_ip import (
+    DEFAULT_MAX_HOPS,
+    FORWARDED_HEADERS,
+    ClientAddressResolver,
+    ForwardedHeaderName,
+    IPAddress,
+    IPRanges,
+)
 from .windows import Window, WindowSchedule
 
 __all__ = [
@@ -25,12 +32,14 @@ __all__ = [
     "DEFAULT_BYPASS_NAME",
     "DEFAULT_MAX_AGE",
     "DEFAULT_MAX_HOPS",
+    "FORWARDED_HEADERS",
     "HTTP_TOKEN_CHARACTER",
     "MAX_SECRET_LENGTH",
     "BypassGate",
     "BypassRedirect",
     "BypassSigner",
     "ClientAddressResolver",
+    "ForwardedHeaderName",
     "IPAddress",
     "IPRanges",
     "Window",

@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from typing_extensions import Annotated
 
+from ..access import DEFAULT_BYPASS_NAME, DEFAULT_MAX_AGE, FORWARDED_HEADERS, ForwardedHeaderName
 from ..access.windows import Window, WindowSchedule
 from ..errors import require_extra
 from .backend import DEFAULT_ENV_VAR, BackendConfig, EnvBackendConfig, normalise_backend
@@ -65,9 +66,7 @@ IPNetworkText = Annotated[str, BeforeValidator(validate_ip_network)]
 HttpToken = Annotated[str, AfterValidator(validate_http_token)]
 Rfc3339 = Annotated[datetime, BeforeValidator(parse_rfc3339)]
 Text = Annotated[str, AfterValidator(validate_text)]
-ForwardedHeader = Annotated[
-    Literal["X-Forwarded-For", "Forwarded", "X-Real-IP"], BeforeValidator(validate_forwarded_header)
-]
+ForwardedHeader = Annotated[ForwardedHeaderName, BeforeValidator(validate_forwarded_header)]
 
 
 def _template_path(value: Optional[Path]) -> Optional[Path]:
@@ -119,14 +118,14 @@ class BypassSettings(_Section):
         ),
     )
     param: HttpToken = Field(
-        default="maintenance_bypass", description="Query parameter that carries the secret."
+        default=DEFAULT_BYPASS_NAME, description="Query parameter that carries the secret."
     )
     header: HttpToken = Field(
         default="X-Maintenance-Bypass", description="Request header that carries the secret."
     )
     cookie: HttpToken = Field(default="fastapi_maintenance_bypass", description="Name of the bypass cookie.")
     max_age: int = Field(
-        default=43200,
+        default=DEFAULT_MAX_AGE,
         gt=0,
         le=MAX_BYPASS_MAX_AGE,
         description="Lifetime of the bypass cookie in seconds (default 12 h, at most 366 days).",
@@ -236,7 +235,7 @@ class MaintenanceSettings(BaseSettings):
         ),
     )
     forwarded_header: ForwardedHeader = Field(
-        default="X-Forwarded-For",
+        default=FORWARDED_HEADERS[0],
         description=(
             "The one header the trusted proxies write with the client address: 'X-Forwarded-For', "
             "'Forwarded' (RFC 7239) or 'X-Real-IP'. Only that header is read; the others are ignored."

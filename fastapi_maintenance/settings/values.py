@@ -10,7 +10,7 @@ from typing import Any, Union
 
 from pydantic import SecretStr
 
-from ..access import HTTP_TOKEN_CHARACTER, MAX_SECRET_LENGTH
+from ..access import FORWARDED_HEADERS, HTTP_TOKEN_CHARACTER, MAX_SECRET_LENGTH
 
 __all__ = [
     "FORWARDED_HEADERS",
@@ -41,8 +41,6 @@ _TOKEN = re.compile(HTTP_TOKEN_CHARACTER + r"+\Z")
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _ENV_NAME = re.compile(ENV_NAME_PATTERN[1:-1] + r"\Z")
 RFC3339_EXAMPLE = "2031-01-02T03:04:05Z or 2031-01-02T05:04:05+02:00"
-#: The headers a trusted proxy may write the client address into (settings key ``forwarded_header``).
-FORWARDED_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 #: Longest bypass cookie lifetime: 366 days (a longer one is a permanent key, and overflows date arithmetic).
 MAX_BYPASS_MAX_AGE = 366 * 24 * 3600
 MIN_SECRET_LENGTH = 16
