@@ -45,6 +45,17 @@ def test_the_cli_does_not_import_the_request_stack() -> None:
     assert json.loads(done.stdout) == []
 
 
+def test_subpackages_are_attributes_of_the_root_after_a_plain_import() -> None:
+    code = (
+        "import fastapi_maintenance\n"
+        "print(fastapi_maintenance.backends.EnvVarBackend.__name__, fastapi_maintenance.settings.__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=child_env(), capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["EnvVarBackend", "fastapi_maintenance.settings"]
+
+
 def test_the_package_root_alone_imports_nothing_else() -> None:
     code = "import json, sys\nimport fastapi_maintenance\nprint(json.dumps(sorted(m for m in sys.modules if m.startswith('fastapi_maintenance'))))\n"
     done = subprocess.run(
