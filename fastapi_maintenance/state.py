@@ -7,20 +7,17 @@ share overrides without any module-global registry.
 
 from __future__ import annotations
 
-import logging
 from typing import List, Optional
 
 import anyio
 
-from .backends.base import BaseStateBackend
+from .backends.base import BaseStateBackend, companion
+from .backends.outage import outage_of
 from .changes import ChangeListener, ChangeNotifier
 from .record import MaintenanceState, plain
-
-logger = logging.getLogger("fastapi_maintenance")
+from .settings.model import DEFAULT_BACKEND_TIMEOUT
 
 _ATTRIBUTE = "_fastapi_maintenance_keeper"
-#: Seconds a backend read may take when no ``backend_timeout`` setting applies (the settings' default).
-DEFAULT_BACKEND_TIMEOUT = 2.0
 
 
 class Override:
@@ -45,7 +42,7 @@ class StateKeeper:
         self.changes = ChangeNotifier(backend)
         #: True while the backend's ``peek`` reports a failure: the fault policy answers without I/O.
         self.down = False
-        self._failing = False
+        self._outage = outage_of(backend)
 
     @property
     def last_known(self) -> Optional[bool]:
@@ -65,13 +62,12 @@ class StateKeeper:
             self.down = True
             self._failed(exc)
             return None
-        if state is not None and state is self.last_state and not self._failing:
+        if state is not None and state is self.last_state and self._outage.reason is None:
             return state  # the common case on every request: healthy and unchanged, nothing to record
         self.down = False
         if state is None:
             return None
-        if self._failing:
-            self._recovered()
+        self._outage.ended()
         self.observe(state)
         return state
 
@@ -85,8 +81,7 @@ class StateKeeper:
                 exc = TimeoutError(f"no answer within {within:g} s (backend_timeout)")
             self._failed(exc)
             return None
-        if self._failing:
-            self._recovered()
+        self._outage.ended()
         self.observe(state)
         return state
 
@@ -98,28 +93,9 @@ class StateKeeper:
             self.changes.changed(old, state)
 
     def _failed(self, exc: BaseException) -> None:
-        if not self._failing:
-            self._failing = True
-            if self.backend.logs_outages:
-                return
-            logger.warning(
-                "Maintenance state backend %s failed (%s: %s); answering by the fault policy until it recovers.",
-                self.backend.describe(),
-                type(exc).__name__,
-                exc,
-            )
-
-    def _recovered(self) -> None:
-        self._failing = False
-        if self.backend.logs_outages:
-            return
-        logger.info("Maintenance state backend %s recovered.", self.backend.describe())
+        self._outage.began(f"{type(exc).__name__}: {exc}")
 
 
 def keeper_for(backend: BaseStateBackend) -> StateKeeper:
     """The backend's keeper, created on first use and stored on the backend itself."""
-    keeper: Optional[StateKeeper] = getattr(backend, _ATTRIBUTE, None)
-    if keeper is None:
-        keeper = StateKeeper(backend)
-        setattr(backend, _ATTRIBUTE, keeper)
-    return keeper
+    return companion(backend, _ATTRIBUTE, StateKeeper)

@@ -19,8 +19,8 @@ from typer.core import TyperGroup
 from typing_extensions import Annotated
 
 from .. import __version__
-from ..plan import window_schedule
 from ..record import MaintenanceState
+from ..settings.model import window_schedule
 from ..settings.schema import schema_text
 from .config import CliOptions, Target, load_target, release_unused
 from .durations import DURATION_FORMS
