@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional
 from .audit import SET, audit
 from .backends.base import BaseStateBackend
 from .backends.env import EnvVarBackend
+from .backends.factory import build_backend
 from .record import Duration, MaintenanceState, switched_state
 from .state import keeper_for
 
 if TYPE_CHECKING:
     from .middleware import MaintenanceModeMiddleware
+    from .settings import MaintenanceSettings
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -72,6 +74,16 @@ def default_backend() -> BaseStateBackend:
     if _Defaults.fallback is None:
         _Defaults.fallback = EnvVarBackend()
     return _Defaults.fallback
+
+
+def settings_backend(settings: MaintenanceSettings) -> BaseStateBackend:
+    """The backend of a middleware given no backend object: from its settings, else the shared default.
+
+    Sharing the default means overrides made from code and the middleware meet, as in 0.0.5.
+    """
+    if "backend" not in settings.model_fields_set:
+        return default_backend()
+    return build_backend(settings.backend)
 
 
 def register_built(middleware: MaintenanceModeMiddleware) -> None:

@@ -32,12 +32,10 @@ from .notice import Notice, seconds_until
 from .record import MaintenanceState
 from .rules import Reason
 from .settings import RetryAfter, format_retry_after
+from .settings.model import DEFAULT_MESSAGE, DEFAULT_RETRY_AFTER, DEFAULT_STATUS_CODE
 from .template import ResponseTemplate
 
 logger = logging.getLogger("fastapi_maintenance")
-
-DEFAULT_MESSAGE = "Service temporarily unavailable due to maintenance"
-DEFAULT_STATUS = 503
 
 Clock = Callable[[], float]
 
@@ -86,9 +84,9 @@ class MaintenanceResponses:
     def __init__(
         self,
         *,
-        status_code: int = DEFAULT_STATUS,
+        status_code: int = DEFAULT_STATUS_CODE,
         message: str = DEFAULT_MESSAGE,
-        retry_after: RetryAfter = 3600,
+        retry_after: RetryAfter = DEFAULT_RETRY_AFTER,
         template: Optional[Path] = None,
         clock: Clock = time.time,
     ) -> None:

@@ -7,23 +7,20 @@ share overrides without any module-global registry.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, List, Optional
 
 import anyio
 
-from .backends.base import BaseStateBackend
+from .backends.base import BaseStateBackend, companion
+from .backends.outage import outage_of
 from .changes import ChangeListener, ChangeNotifier
 from .record import MaintenanceState, plain
+from .settings.model import DEFAULT_BACKEND_TIMEOUT
 
 if TYPE_CHECKING:
     from .observer import MaintenanceObserver
 
-logger = logging.getLogger("fastapi_maintenance")
-
 _ATTRIBUTE = "_fastapi_maintenance_keeper"
-#: Seconds a backend read may take when no ``backend_timeout`` setting applies (the settings' default).
-DEFAULT_BACKEND_TIMEOUT = 2.0
 
 
 class Override:
@@ -50,7 +47,7 @@ class StateKeeper:
         self.observers: List[MaintenanceObserver] = []
         #: True while the backend's ``peek`` reports a failure: the fault policy answers without I/O.
         self.down = False
-        self._failing = False
+        self._outage = outage_of(backend)
 
     @property
     def last_known(self) -> Optional[bool]:
@@ -70,13 +67,12 @@ class StateKeeper:
             self.down = True
             self._failed(exc)
             return None
-        if state is not None and state is self.last_state and not self._failing:
+        if state is not None and state is self.last_state and self._outage.reason is None:
             return state  # the common case on every request: healthy and unchanged, nothing to record
         self.down = False
         if state is None:
             return None
-        if self._failing:
-            self._recovered()
+        self._outage.ended()
         self.observe(state)
         return state
 
@@ -90,14 +86,15 @@ class StateKeeper:
                 exc = TimeoutError(f"no answer within {within:g} s (backend_timeout)")
             self._failed(exc)
             return None
-        if self._failing:
-            self._recovered()
+        self._outage.ended()
         self.observe(state)
         return state
 
     def add_observer(self, observer: MaintenanceObserver) -> None:
+        """Tell ``observer`` (metrics) of each record first seen or changed, and of outages and recoveries."""
         if observer not in self.observers:
             self.observers.append(observer)
+            self._outage.listeners.append(observer.backend_reachable)
 
     def observe(self, state: MaintenanceState) -> None:
         """Remember the record seen in the backend; a record different from the last one is a change."""
@@ -113,32 +110,9 @@ class StateKeeper:
                 observer.backend_reachable(True)
 
     def _failed(self, exc: BaseException) -> None:
-        if not self._failing:
-            self._failing = True
-            for observer in self.observers:
-                observer.backend_reachable(False)
-            if self.backend.logs_outages:
-                return
-            logger.warning(
-                "Maintenance state backend %s failed (%s: %s); answering by the fault policy until it recovers.",
-                self.backend.describe(),
-                type(exc).__name__,
-                exc,
-            )
-
-    def _recovered(self) -> None:
-        self._failing = False
-        for observer in self.observers:
-            observer.backend_reachable(True)
-        if self.backend.logs_outages:
-            return
-        logger.info("Maintenance state backend %s recovered.", self.backend.describe())
+        self._outage.began(f"{type(exc).__name__}: {exc}")
 
 
 def keeper_for(backend: BaseStateBackend) -> StateKeeper:
     """The backend's keeper, created on first use and stored on the backend itself."""
-    keeper: Optional[StateKeeper] = getattr(backend, _ATTRIBUTE, None)
-    if keeper is None:
-        keeper = StateKeeper(backend)
-        setattr(backend, _ATTRIBUTE, keeper)
-    return keeper
+    return companion(backend, _ATTRIBUTE, StateKeeper)

@@ -7,15 +7,24 @@ start-up and calls their cheap per-request methods.
 
 from __future__ import annotations
 
+from ._http import HTTP_TOKEN_CHARACTER
 from .bypass import (
     DEFAULT_BYPASS_HEADER,
     DEFAULT_BYPASS_NAME,
     DEFAULT_MAX_AGE,
+    MAX_SECRET_LENGTH,
     BypassGate,
     BypassRedirect,
     BypassSigner,
 )
-from .client_ip import DEFAULT_MAX_HOPS, ClientAddressResolver, IPAddress, IPRanges
+from .client_ip import (
+    DEFAULT_MAX_HOPS,
+    FORWARDED_HEADERS,
+    ClientAddressResolver,
+    ForwardedHeaderName,
+    IPAddress,
+    IPRanges,
+)
 from .windows import Window, WindowSchedule
 
 __all__ = [
@@ -23,10 +32,14 @@ __all__ = [
     "DEFAULT_BYPASS_NAME",
     "DEFAULT_MAX_AGE",
     "DEFAULT_MAX_HOPS",
+    "FORWARDED_HEADERS",
+    "HTTP_TOKEN_CHARACTER",
+    "MAX_SECRET_LENGTH",
     "BypassGate",
     "BypassRedirect",
     "BypassSigner",
     "ClientAddressResolver",
+    "ForwardedHeaderName",
     "IPAddress",
     "IPRanges",
     "Window",

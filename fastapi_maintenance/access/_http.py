@@ -6,12 +6,12 @@ Everything here takes attacker-controlled bytes, so nothing here raises on conte
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Iterator, List, NamedTuple, Optional
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 
 __all__ = [
+    "HTTP_TOKEN_CHARACTER",
     "QueryParamMatch",
-    "cookie_values",
     "cookie_values_in",
     "find_query_param",
     "redirect_location",
@@ -19,7 +19,9 @@ __all__ = [
     "validate_token",
 ]
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+#: One character of an HTTP token (RFC 9110 ``tchar``), as a regular-expression character class.
+HTTP_TOKEN_CHARACTER = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_TOKEN = re.compile(HTTP_TOKEN_CHARACTER + r"+\Z")
 # Characters kept as they are in a path or query; everything else is percent-encoded, so a
 # Location header can carry neither control characters nor a backslash.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
@@ -83,13 +85,6 @@ def set_cookie_header(name: str, value: str, *, max_age: int, secure: bool) -> s
     """The Set-Cookie value for the bypass cookie: script-inaccessible, same-site, whole site."""
     header = f"{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax"
     return header + "; Secure" if secure else header
-
-
-def cookie_values(headers: Iterable[Tuple[bytes, bytes]], name: bytes) -> Iterator[bytes]:
-    """Every value of the cookie ``name`` in the ``cookie`` headers (HTTP/2 may send several)."""
-    for header, value in headers:
-        if header == b"cookie" and name in value:
-            yield from cookie_values_in(value, name)
 
 
 def cookie_values_in(cookie_header: bytes, name: bytes) -> Iterator[bytes]:

@@ -17,6 +17,8 @@ from typing import Dict, Mapping, Optional, Tuple, Union
 __all__ = [
     "HASH_PREFIX",
     "TOKEN_ENV_VAR",
+    "TOKEN_HASH_PATTERN",
+    "TOKEN_NAME_PATTERN",
     "AdminTokens",
     "hash_admin_token",
     "new_admin_token",
@@ -28,8 +30,11 @@ __all__ = [
 HASH_PREFIX = "sha256:"
 #: Where the command line reads an admin token from (never from an argument: other users see those in ``ps``).
 TOKEN_ENV_VAR = "FASTAPI_MAINTENANCE_ADMIN_TOKEN"
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
-_HASH = re.compile(r"sha256:[0-9a-f]{64}\Z")
+#: What a token name and a stored hash look like (regular expressions without anchors; the schema uses them too).
+TOKEN_NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+TOKEN_HASH_PATTERN = HASH_PREFIX + "[0-9a-f]{64}"
+_NAME = re.compile(TOKEN_NAME_PATTERN + r"\Z")
+_HASH = re.compile(TOKEN_HASH_PATTERN + r"\Z")
 _SECRET_BYTES = 32
 _MAX_TOKEN = 256  # a name of at most 64 characters, a dot and a 43-character secret fit easily
 #: Compared against when the presented name is unknown, so that an unknown name costs the same time.

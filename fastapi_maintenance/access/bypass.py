@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_BYPASS_NAME",
     "DEFAULT_BYPASS_HEADER",
     "DEFAULT_MAX_AGE",
+    "MAX_SECRET_LENGTH",
     "BypassGate",
     "BypassRedirect",
     "BypassSigner",
@@ -34,7 +35,8 @@ _PAYLOAD = struct.Struct(">BQ")  # version, expiry (unix seconds)
 _RAW_LENGTH = _PAYLOAD.size + hashlib.sha256().digest_size
 _COOKIE_LENGTH = len(base64.urlsafe_b64encode(bytes(_RAW_LENGTH)).rstrip(b"="))
 _CLOCK_SKEW = 300  # seconds an expiry may lie beyond max_age (servers' clocks differ a little)
-_MAX_SECRET = 1024
+#: Longest bypass secret (a longer one is no stronger, and must still fit a request header).
+MAX_SECRET_LENGTH = 1024
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
@@ -67,8 +69,8 @@ class BypassSigner:
     ) -> None:
         if not isinstance(secret, str) or not secret:
             raise ValueError("bypass secret must be a non-empty string")
-        if len(secret) > _MAX_SECRET:
-            raise ValueError(f"bypass secret is longer than {_MAX_SECRET} characters")
+        if len(secret) > MAX_SECRET_LENGTH:
+            raise ValueError(f"bypass secret is longer than {MAX_SECRET_LENGTH} characters")
         if secret != secret.strip() or any(ord(c) < 32 or ord(c) == 127 for c in secret):
             raise ValueError(
                 "bypass secret must not contain control characters or leading/trailing whitespace "
@@ -120,7 +122,7 @@ class BypassSigner:
     def matches_secret(self, candidate: Union[str, bytes, None]) -> bool:
         """Constant-time check of a candidate secret (query parameter or header value)."""
         data = _as_bytes(candidate)
-        if data is None or len(data) > 4 * _MAX_SECRET:
+        if data is None or len(data) > 4 * MAX_SECRET_LENGTH:
             return False
         tag = hmac.new(self._check_key, data, hashlib.sha256).digest()
         return hmac.compare_digest(tag, self._secret_tag)

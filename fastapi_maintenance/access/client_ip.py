@@ -8,11 +8,24 @@ goes: the first untrusted hop (walking right to left) is the client.
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, List, Literal, Optional, Sequence, Tuple, Union, get_args
 
-__all__ = ["DEFAULT_MAX_HOPS", "ClientAddressResolver", "IPAddress", "IPRanges", "parse_node"]
+__all__ = [
+    "DEFAULT_MAX_HOPS",
+    "FORWARDED_HEADERS",
+    "ClientAddressResolver",
+    "ForwardedHeaderName",
+    "IPAddress",
+    "IPRanges",
+    "parse_node",
+]
 
 IPAddress = Union[IPv4Address, IPv6Address]
+
+#: The headers a trusted proxy may write the client address into (settings key ``forwarded_header``);
+#: the first is the default.
+ForwardedHeaderName = Literal["X-Forwarded-For", "Forwarded", "X-Real-IP"]
+FORWARDED_HEADERS: Tuple[ForwardedHeaderName, ...] = get_args(ForwardedHeaderName)
 
 #: How many forwarding entries are examined at most (from the right); more is never legitimate.
 DEFAULT_MAX_HOPS = 64
@@ -157,13 +170,13 @@ class ClientAddressResolver:
         trusted_proxies: Union[IPRanges, Sequence[str]] = (),
         *,
         max_hops: int = DEFAULT_MAX_HOPS,
-        header: str = "X-Forwarded-For",
+        header: str = FORWARDED_HEADERS[0],
     ) -> None:
         if max_hops < 1:
             raise ValueError(f"max_hops must be at least 1, got {max_hops}")
         pick = _HEADERS.get(header.lower())
         if pick is None:
-            raise ValueError(f"header must be one of X-Forwarded-For, Forwarded, X-Real-IP; got {header!r}")
+            raise ValueError(f"header must be one of {', '.join(FORWARDED_HEADERS)}; got {header!r}")
         self._header = header.lower().encode("latin-1")
         self._pick = pick
         self._trusted = (

@@ -46,10 +46,6 @@ class Window:
         if self.message is not None and not isinstance(self.message, str):
             raise ValueError(f"window message must be a string, got {type(self.message).__name__}")
 
-    def contains(self, now: datetime) -> bool:
-        """Start inclusive, end exclusive."""
-        return self.start.timestamp() <= _require_aware("now", now).timestamp() < self.end.timestamp()
-
 
 def _merge(windows: Sequence[Window]) -> List[Tuple[float, float, Window]]:
     """Sort and merge; compares instants (timestamps), never wall-clock times."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Optional, TypeVar
 
 from ..record import MaintenanceState, plain
 from ._parse import format_state, parse_state
 
 logger = logging.getLogger("fastapi_maintenance")
+
+_T = TypeVar("_T")
 
 
 class BackendUnavailable(RuntimeError):
@@ -34,9 +36,6 @@ class BaseStateBackend(ABC):
 
     #: True for a backend whose state cannot be changed at runtime (the env var backend).
     read_only: ClassVar[bool] = False
-
-    #: True for a backend that logs its own outages and recoveries (the middleware then stays quiet).
-    logs_outages: ClassVar[bool] = False
 
     @abstractmethod
     async def get_value(self) -> bool:
@@ -130,3 +129,16 @@ class BaseStateBackend(ABC):
         if parsed is None:
             raise ValueError(f"state value is not correct: {value!r} is not an on/off value")
         return parsed
+
+
+def companion(backend: BaseStateBackend, attribute: str, make: Callable[[BaseStateBackend], _T]) -> _T:
+    """The object stored on ``backend`` as ``attribute``, made by ``make(backend)`` on first use.
+
+    What the library keeps per backend at runtime (its state keeper, its outage record) lives on the
+    backend object itself, so everything sharing one backend shares it, with no module-global registry.
+    """
+    found: Optional[_T] = getattr(backend, attribute, None)
+    if found is None:
+        found = make(backend)
+        setattr(backend, attribute, found)
+    return found

@@ -7,12 +7,12 @@ import os
 from typing import Any, Dict, Optional
 
 from ..record import MaintenanceState, plain
+from ..settings.backend import DEFAULT_ENV_VAR
 from ._parse import StateReader
 from .base import BaseStateBackend
 
 logger = logging.getLogger("fastapi_maintenance.backends")
 
-DEFAULT_ENV_VAR = "FASTAPI_MAINTENANCE_MODE"
 #: 0.0.5 offered the default name as ``fastapi_maintenance.backends.MAINTENANCE_MODE_ENV_VAR_NAME``.
 MAINTENANCE_MODE_ENV_VAR_NAME = DEFAULT_ENV_VAR
 

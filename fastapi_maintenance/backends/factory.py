@@ -2,18 +2,18 @@
 
 Each kind is registered once, in ``REGISTRY``: its name (the settings
 ``type`` and ``configure_backend``'s kind), its config model, the factory
-building it from a validated config, ``configure_backend``'s keyword
-arguments, and the prefixes of its string form with their parser. Adding a
-kind is its backend module, its config model in the settings' backend union
+building it from a validated config, and ``configure_backend``'s keyword
+arguments. Adding a kind is its backend module, its config model (with its
+string form) in the settings' backend union in ``settings/backend.py``
 (pydantic needs that union when the settings model is built), and one
-``BackendKind`` here.
+``BackendKind`` here. This module imports the settings; settings never import
+backends.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
-from urllib.parse import unquote, urlsplit
+from typing import Any, Callable, Dict, Tuple, Type, Union
 
 from pydantic import BaseModel
 
@@ -29,7 +29,7 @@ from .env import EnvVarBackend
 from .file import LocalFileBackend
 from .memory import MemoryBackend
 
-__all__ = ["KINDS", "REGISTRY", "BackendKind", "backend_from_kind", "build_backend", "table_from_string"]
+__all__ = ["KINDS", "REGISTRY", "BackendKind", "backend_from_kind", "build_backend"]
 
 AnyBackendConfig = Union[EnvBackendConfig, FileBackendConfig, MemoryBackendConfig, RedisBackendConfig]
 
@@ -79,35 +79,6 @@ def _redis(url: Any, key: Any = None) -> BaseStateBackend:
     return build_backend(RedisBackendConfig.model_validate(fields))
 
 
-def _env_string(text: str, rest: Optional[str]) -> Dict[str, Any]:
-    if rest is None:
-        return {"type": "env"}
-    if not rest:
-        raise ValueError("'env:' needs a variable name, like 'env:MY_APP_MAINTENANCE'")
-    return {"type": "env", "var_name": rest}
-
-
-def _file_string(text: str, rest: Optional[str]) -> Optional[Dict[str, Any]]:
-    if rest is None:
-        return None
-    parts = urlsplit(text)
-    path = unquote(parts.path)
-    if parts.netloc not in ("", "localhost") or not path.startswith("/") or parts.query or parts.fragment:
-        raise ValueError(
-            "a file backend string must be an absolute file URL, 'file:///absolute/path'; "
-            'for a relative path use the table form {type = "file", path = "state.txt"}'
-        )
-    return {"type": "file", "path": path}
-
-
-def _memory_string(text: str, rest: Optional[str]) -> Optional[Dict[str, Any]]:
-    return {"type": "memory"} if rest is None else None
-
-
-def _redis_string(text: str, rest: Optional[str]) -> Optional[Dict[str, Any]]:
-    return {"type": "redis", "url": text} if rest is not None and rest.startswith("//") else None
-
-
 @dataclass(frozen=True)
 class BackendKind:
     """One kind of state backend: everything settings, ``configure_backend`` and the factory know of it."""
@@ -119,10 +90,6 @@ class BackendKind:
     #: ``configure_backend(name, **arguments)``.
     configure: Callable[..., BaseStateBackend]
     arguments: Tuple[str, ...]
-    #: The schemes of the string form (``"env"``, ``"env:NAME"`` -> ``env``) and their parser:
-    #: ``(text, rest after the first colon or None)`` to a table, None when the text is not of this kind.
-    prefixes: Tuple[str, ...]
-    from_string: Callable[[str, Optional[str]], Optional[Dict[str, Any]]]
 
 
 REGISTRY: Dict[str, BackendKind] = {
@@ -134,8 +101,6 @@ REGISTRY: Dict[str, BackendKind] = {
             lambda config: EnvVarBackend(config.var_name),
             _env,
             ("var_name",),
-            ("env",),
-            _env_string,
         ),
         BackendKind(
             "file",
@@ -143,8 +108,6 @@ REGISTRY: Dict[str, BackendKind] = {
             lambda config: LocalFileBackend(config.path),
             _file,
             ("file_path", "check_interval"),
-            ("file",),
-            _file_string,
         ),
         BackendKind(
             "memory",
@@ -152,8 +115,6 @@ REGISTRY: Dict[str, BackendKind] = {
             lambda config: MemoryBackend(),
             _memory,
             ("value",),
-            ("memory",),
-            _memory_string,
         ),
         BackendKind(
             "redis",
@@ -161,8 +122,6 @@ REGISTRY: Dict[str, BackendKind] = {
             lambda config: _redis_backend(config.url, config.key),
             _redis,
             ("url", "key"),
-            ("redis", "rediss"),
-            _redis_string,
         ),
     )
 }
@@ -171,18 +130,6 @@ REGISTRY: Dict[str, BackendKind] = {
 KINDS: Dict[str, Tuple[Callable[..., BaseStateBackend], Tuple[str, ...]]] = {
     name: (kind.configure, kind.arguments) for name, kind in REGISTRY.items()
 }
-
-_BY_PREFIX: Dict[str, BackendKind] = {prefix: kind for kind in REGISTRY.values() for prefix in kind.prefixes}
-
-
-def table_from_string(text: str) -> Optional[Dict[str, Any]]:
-    """The table form of a backend string, None when no kind claims it; ValueError when its kind refuses it."""
-    value = text.strip()
-    scheme, colon, rest = value.partition(":")
-    kind = _BY_PREFIX.get(scheme.lower())
-    if kind is None:
-        return None
-    return kind.from_string(value, rest if colon else None)
 
 
 def backend_from_kind(kind: str, **kwargs: Any) -> BaseStateBackend:

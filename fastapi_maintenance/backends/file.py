@@ -62,27 +62,26 @@ class LocalFileBackend(BaseStateBackend):
     def _refresh(self) -> MaintenanceState:
         try:
             stat = os.stat(self.file_path)
-        except FileNotFoundError:
-            return self._missing()
+            signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            if (
+                signature == self._signature
+                and self._error is None
+                and self._read_at_ns - stat.st_mtime_ns >= _RACY_NS
+            ):
+                return self._state
+            read_at_ns = time.time_ns()
+            text = self._read_regular_file()
+        except FileNotFoundError:  # missing, or removed between the stat and the read
+            self._error = None
+            self._signature = None
+            self._state = OFF
+            return OFF
         except OSError as exc:
             self._error = exc
             raise
-        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        if (
-            signature == self._signature
-            and self._error is None
-            and self._read_at_ns - stat.st_mtime_ns >= _RACY_NS
-        ):
-            return self._state
-        try:
-            read_at_ns = time.time_ns()
-            text = self._read_regular_file()
-        except FileNotFoundError:
-            return self._missing()
-        except (OSError, UnicodeDecodeError) as exc:
-            error = exc if isinstance(exc, OSError) else OSError(f"{self.file_path}: not UTF-8 text")
-            self._error = error
-            raise error from exc
+        except UnicodeDecodeError as exc:
+            self._error = OSError(f"{self.file_path}: not UTF-8 text")
+            raise self._error from exc
         self._error = None
         self._signature = signature
         self._read_at_ns = read_at_ns
@@ -90,12 +89,6 @@ class LocalFileBackend(BaseStateBackend):
         if state != self._state:  # keep the identical object while the record is unchanged
             self._state = state
         return self._state
-
-    def _missing(self) -> MaintenanceState:
-        self._error = None
-        self._signature = None
-        self._state = OFF
-        return OFF
 
     def _read_regular_file(self) -> str:
         """The first bytes of the file; never blocks: a FIFO or device put in its place is an error."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sys
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 from urllib.parse import urlsplit
@@ -36,12 +35,12 @@ else:  # pragma: no cover - redis-py depends on async-timeout on these versions
     _STALL_TOLERANT = False
 
 from ..record import MaintenanceState, encode_state, plain
+from ..settings.backend import DEFAULT_REDIS_KEY, redact_url_credentials
 from ._parse import RecordReader
 from .base import BackendUnavailable, BaseStateBackend
+from .outage import outage_of
 
 logger = logging.getLogger("fastapi_maintenance.backends")
-
-DEFAULT_KEY = "fastapi_maintenance:mode"
 
 _T = TypeVar("_T")
 
@@ -68,12 +67,10 @@ class RedisBackend(BaseStateBackend):
     time; ``aclose`` stops it, and a later call starts it again.
     """
 
-    logs_outages = True
-
     def __init__(
         self,
         url: str,
-        key: str = DEFAULT_KEY,
+        key: str = DEFAULT_REDIS_KEY,
         *,
         channel: Optional[str] = None,
         timeout: float = 0.5,
@@ -164,6 +161,7 @@ class RedisBackend(BaseStateBackend):
         self._subscribed = False
         self._state = None
         self._outage = None
+        outage_of(self).forget()
         if subscriber is None or subscriber.done():
             return
         if subscriber.get_loop() is not asyncio.get_running_loop():
@@ -320,24 +318,19 @@ class RedisBackend(BaseStateBackend):
         except Exception:  # closing a broken connection may fail; there is nothing left to do
             logger.debug("Closing a connection to %s failed", self._description, exc_info=True)
 
-    # -- outage bookkeeping: one warning per outage, one info at recovery ---
+    # -- outage: requests answer by the fault policy without waiting; logged once, by outage_of ---
 
     def _enter_outage(self, exc: BaseException) -> None:
         if self._outage is not None:
             return
         self._outage = f"{self.describe()} is unreachable: {_reason(exc)}"
-        logger.warning(
-            "Maintenance state backend %s is unreachable (%s); the on_backend_error policy answers "
-            "until it is back. Reconnecting in the background.",
-            self.describe(),
-            _reason(exc),
-        )
+        outage_of(self).began(f"unreachable, reconnecting in the background: {_reason(exc)}")
 
     def _leave_outage(self) -> None:
         if self._outage is None:
             return
         self._outage = None
-        logger.info("Maintenance state backend %s is reachable again.", self.describe())
+        outage_of(self).ended()
 
 
 class _StallTolerantDeadline:
@@ -392,7 +385,7 @@ def _reason(exc: BaseException) -> str:
 
 def _describe_url(url: str) -> str:
     """The URL without user name or password, checked the way redis-py will read it."""
-    safe_url = re.sub(r"//[^/@]*@", "//***@", url)
+    safe_url = redact_url_credentials(url)
     try:
         options = parse_url(url)
         parts = urlsplit(url)

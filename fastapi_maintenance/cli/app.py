@@ -20,8 +20,8 @@ from typing_extensions import Annotated
 
 from .. import __version__
 from ..access.admin_tokens import TOKEN_ENV_VAR
-from ..plan import window_schedule
 from ..record import MaintenanceState
+from ..settings.model import window_schedule
 from ..settings.schema import schema_text
 from .admin_token import create_admin_token
 from .config import CliOptions, Target, load_target, release_unused

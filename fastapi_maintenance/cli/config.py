@@ -19,7 +19,6 @@ from ..backends.factory import build_backend
 from ..errors import MaintenanceConfigError
 from ..settings import CONFIG_ENV_VAR, MaintenanceSettings, load_settings_with_sources
 from ..settings.discovery import ConfigChoice, ConfigOrigin, choose_config_file
-from .app_loader import load_app_middleware
 from .errors import EXIT_CONFIG_ERROR, EXIT_USAGE, CliError
 
 __all__ = [
@@ -187,6 +186,8 @@ def _from_app(options: CliOptions, spec: str) -> Target:
             "cannot be combined with it",
             EXIT_USAGE,
         )
+    from .app_loader import load_app_middleware  # imports the app, hence the middleware: only for --app
+
     loaded = load_app_middleware(spec)
     middleware = loaded.middleware
     label = f"the app {spec}"

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any, Dict, List
 
 from ..settings import MaintenanceSettings
+from ..settings.explain import is_secret_key
 
 __all__ = ["MASK", "SettingRow", "setting_rows"]
 
 MASK = "********"
-_SECRET_WORDS = ("secret", "password")
 _MISSING = object()
 
 
@@ -53,7 +53,7 @@ def setting_rows(
                 seen_unset.add(table)
                 rows.append(SettingRow(table, None, source))
             continue
-        if value is not None and any(word in key.lower() for word in _SECRET_WORDS):
+        if value is not None and is_secret_key(key):
             value = MASK
         rows.append(SettingRow(key, value, source))
     return rows

@@ -21,11 +21,11 @@ from ..access.windows import Window
 from ..backends.base import BackendUnavailable, BaseStateBackend, RecordNotSupported
 from ..backends.memory import MemoryBackend
 from ..control import set_maintenance_mode
-from ..plan import window_schedule
 from ..record import MaintenanceState, switched_state
 from ..rules import Reason, global_state
 from ..settings import MaintenanceSettings
 from ..settings.backend import redact_url_credentials
+from ..settings.model import window_schedule
 from ..state import keeper_for
 from .durations import format_span
 from .errors import EXIT_BACKEND_UNAVAILABLE, EXIT_USAGE, CliError

@@ -4,26 +4,28 @@ String forms: ``"env"``, ``"env:VAR_NAME"``, ``"file:///absolute/path"``, ``"mem
 ``"redis://host:6379/0"`` (``"rediss://"`` for TLS). Table forms carry a ``type``:
 ``{type = "env", var_name = "..."}``, ``{type = "file", path = "..."}``,
 ``{type = "memory"}``, ``{type = "redis", url = "...", key = "..."}``.
-Building the backend object from a config is ``fastapi_maintenance.backends.factory.build_backend``.
+Each kind's config model here carries its string form (``prefixes`` and ``from_string``).
+Building the backend object from a config is the registry's, in ``fastapi_maintenance.backends.factory``,
+which imports this module; settings never import backends.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, Literal, Type, Union, get_args
-from urllib.parse import urlsplit
+from typing import Any, ClassVar, Dict, Literal, Optional, Tuple, Type, Union, get_args
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from typing_extensions import Annotated
 
-from ..backends.env import DEFAULT_ENV_VAR
 from .values import validate_env_var_name, validate_path_text
 
 __all__ = [
     "BACKEND_TABLE_TYPES",
     "BACKEND_TYPES",
     "CONFIG_MODELS",
+    "DEFAULT_ENV_VAR",
     "DEFAULT_REDIS_KEY",
     "BackendConfig",
     "EnvBackendConfig",
@@ -33,8 +35,11 @@ __all__ = [
     "backend_from_string",
     "normalise_backend",
     "redact_url_credentials",
+    "table_from_string",
 ]
 
+#: The env backend's variable when none is named (0.0.5's name).
+DEFAULT_ENV_VAR = "FASTAPI_MAINTENANCE_MODE"
 DEFAULT_REDIS_KEY = "fastapi_maintenance:mode"
 BACKEND_STRING_FORMS = (
     "'env', 'env:VAR_NAME', 'file:///absolute/path', 'memory', 'redis://host:6379/0' ('rediss://' for TLS)"
@@ -83,6 +88,14 @@ def _validate_redis_key(key: str) -> str:
 class _BackendModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: The schemes of the string form (``"env"``, ``"env:NAME"`` -> ``env``).
+    prefixes: ClassVar[Tuple[str, ...]] = ()
+
+    @classmethod
+    def from_string(cls, text: str, rest: Optional[str]) -> Optional[Dict[str, Any]]:
+        """The table form of ``text`` (``rest``: after the first colon, or None); None when not of this kind."""
+        return {"type": cls.model_fields["type"].default} if rest is None else None
+
 
 class EnvBackendConfig(_BackendModel):
     """The state comes from an environment variable, read-only at runtime."""
@@ -93,8 +106,15 @@ class EnvBackendConfig(_BackendModel):
         description="Name of the environment variable holding the state (1/0, on/off, true/false, yes/no).",
     )
 
-    def describe(self) -> str:
-        return f"env:{self.var_name}"
+    prefixes = ("env",)
+
+    @classmethod
+    def from_string(cls, text: str, rest: Optional[str]) -> Optional[Dict[str, Any]]:
+        if rest is None:
+            return {"type": "env"}
+        if not rest:
+            raise ValueError("'env:' needs a variable name, like 'env:MY_APP_MAINTENANCE'")
+        return {"type": "env", "var_name": rest}
 
 
 class FileBackendConfig(_BackendModel):
@@ -107,8 +127,20 @@ class FileBackendConfig(_BackendModel):
         description="Path of the state file; a relative path resolves against the config file's folder.",
     )
 
-    def describe(self) -> str:
-        return f"file://{self.path}"
+    prefixes = ("file",)
+
+    @classmethod
+    def from_string(cls, text: str, rest: Optional[str]) -> Optional[Dict[str, Any]]:
+        if rest is None:
+            return None
+        parts = urlsplit(text)
+        path = unquote(parts.path)
+        if parts.netloc not in ("", "localhost") or not path.startswith("/") or parts.query or parts.fragment:
+            raise ValueError(
+                "a file backend string must be an absolute file URL, 'file:///absolute/path'; "
+                'for a relative path use the table form {type = "file", path = "state.txt"}'
+            )
+        return {"type": "file", "path": path}
 
 
 class MemoryBackendConfig(_BackendModel):
@@ -118,8 +150,7 @@ class MemoryBackendConfig(_BackendModel):
         default="memory", description="'memory': the state lives in this process only."
     )
 
-    def describe(self) -> str:
-        return "memory"
+    prefixes = ("memory",)
 
 
 class RedisBackendConfig(_BackendModel):
@@ -134,14 +165,11 @@ class RedisBackendConfig(_BackendModel):
         default=DEFAULT_REDIS_KEY, description="Redis key holding the state (and naming its pub/sub channel)."
     )
 
-    def describe(self) -> str:
-        """``redis://host:port/db``, never the user name or password."""
-        parts = urlsplit(self.url)
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        database = parts.path.lstrip("/") or "0"
-        return f"{parts.scheme.lower()}://{host}:{parts.port or 6379}/{database}"
+    prefixes = ("redis", "rediss")
+
+    @classmethod
+    def from_string(cls, text: str, rest: Optional[str]) -> Optional[Dict[str, Any]]:
+        return {"type": "redis", "url": text} if rest is not None and rest.startswith("//") else None
 
 
 BackendConfig = Annotated[
@@ -150,7 +178,7 @@ BackendConfig = Annotated[
 ]
 
 #: The config model of each kind, by its ``type``, read off the union above.
-CONFIG_MODELS: Dict[str, Type[BaseModel]] = {
+CONFIG_MODELS: Dict[str, Type[_BackendModel]] = {
     model.model_fields["type"].default: model for model in get_args(get_args(BackendConfig)[0])
 }
 BACKEND_TYPES = tuple(CONFIG_MODELS)
@@ -158,10 +186,23 @@ BACKEND_TYPES = tuple(CONFIG_MODELS)
 BACKEND_TABLE_TYPES = "type = " + " | ".join(repr(kind) for kind in BACKEND_TYPES)
 
 
+_BY_PREFIX: Dict[str, Type[_BackendModel]] = {
+    prefix: model for model in CONFIG_MODELS.values() for prefix in model.prefixes
+}
+
+
+def table_from_string(text: str) -> Optional[Dict[str, Any]]:
+    """The table form of a backend string, None when no kind claims it; ValueError when its kind refuses it."""
+    value = text.strip()
+    scheme, colon, rest = value.partition(":")
+    model = _BY_PREFIX.get(scheme.lower())
+    if model is None:
+        return None
+    return model.from_string(value, rest if colon else None)
+
+
 def backend_from_string(text: str) -> Dict[str, Any]:
     """The table form of a backend string; ValueError (never echoing the text) when it is not one."""
-    from ..backends.factory import table_from_string  # the registry of kinds; it imports this module
-
     table = table_from_string(text)
     if table is None:
         raise ValueError(f"not a backend; use {BACKEND_STRING_FORMS} or a table with {BACKEND_TABLE_TYPES}")

@@ -17,8 +17,9 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from ..errors import MaintenanceConfigError
 from .backend import BACKEND_STRING_FORMS, BACKEND_TABLE_TYPES, BACKEND_TYPES, redact_url_credentials
 from .sources import LoadContext, Loc
+from .values import MAX_BYPASS_MAX_AGE, MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
 
-__all__ = ["ALLOWED", "config_error", "dotted", "value_sources"]
+__all__ = ["ALLOWED", "config_error", "dotted", "is_secret_key", "value_sources"]
 
 _GLOBS = "path globs starting with '/' ('*' within a segment, '**' across segments)"
 _IPS = "IPv4/IPv6 addresses or CIDR ranges such as '10.0.0.0/8'"
@@ -52,12 +53,18 @@ ALLOWED: Dict[str, str] = {
     "allowed_ips.*": _IPS,
     "trusted_proxies": f"a list of {_IPS}",
     "trusted_proxies.*": _IPS,
+    "admin": "a table with tokens",
+    "admin.tokens": 'a table of token names to hashes, e.g. { deploy-bot = "sha256:..." }',
+    "admin.tokens.*": "'sha256:' and 64 lowercase hex digits, as 'fastapi-maintenance admin-token NAME' prints it",
     "bypass": "a table with secret (required), param, header, cookie, max_age",
-    "bypass.secret": "at least 16 characters (at most 1024, printable, no surrounding whitespace or newline)",
+    "bypass.secret": (
+        f"at least {MIN_SECRET_LENGTH} characters (at most {MAX_SECRET_LENGTH}, printable, "
+        "no surrounding whitespace or newline)"
+    ),
     "bypass.param": _TOKEN,
     "bypass.header": _TOKEN,
     "bypass.cookie": _TOKEN,
-    "bypass.max_age": "whole seconds > 0, at most 31622400 (366 days)",
+    "bypass.max_age": f"whole seconds > 0, at most {MAX_BYPASS_MAX_AGE} ({MAX_BYPASS_MAX_AGE // 86400} days)",
     "windows": "a list of tables with start, end and an optional message",
     "windows.*": "a table with start, end and an optional message",
     "windows.*.start": _DATETIME,
@@ -65,7 +72,8 @@ ALLOWED: Dict[str, str] = {
     "windows.*.message": "a string",
 }
 
-_SECRET_KEYS = ("secret", "password")
+#: A key naming one of these words holds a secret: its value is never shown.
+_SECRET_WORDS = ("secret", "password")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -84,8 +92,14 @@ def _strip_union_tags(loc: Loc) -> Tuple[Loc, Loc]:
     return loc, loc
 
 
+def is_secret_key(key: str) -> bool:
+    """Whether the value of the dotted ``key`` is a secret, never to be shown."""
+    lowered = key.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
 def _show(value: Any, key: str) -> str:
-    if isinstance(value, SecretStr) or any(word in key.lower() for word in _SECRET_KEYS):
+    if isinstance(value, SecretStr) or is_secret_key(key):
         return "<hidden>"
     if isinstance(value, (datetime, date)):
         text = value.isoformat()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Type, Union
 
 from pydantic import (
     AfterValidator,
@@ -20,14 +21,18 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from typing_extensions import Annotated
 
+from ..access import DEFAULT_BYPASS_NAME, DEFAULT_MAX_AGE, FORWARDED_HEADERS, ForwardedHeaderName
+from ..access.windows import Window, WindowSchedule
 from ..errors import require_extra
 from .admin import AdminSettings
-from .backend import BackendConfig, EnvBackendConfig, normalise_backend
+from .backend import DEFAULT_ENV_VAR, BackendConfig, EnvBackendConfig, normalise_backend
 from .explain import config_error, value_sources
 from .globs import validate_glob
 from .sources import LoadContext, PathArg, build_sources, current_context
 from .values import (
     MAX_BYPASS_MAX_AGE,
+    MAX_SECRET_LENGTH,
+    MIN_SECRET_LENGTH,
     parse_rfc3339,
     validate_bypass_secret,
     validate_forwarded_header,
@@ -39,15 +44,22 @@ from .values import (
 )
 
 __all__ = [
+    "DEFAULT_BACKEND_TIMEOUT",
     "DEFAULT_MESSAGE",
+    "DEFAULT_RETRY_AFTER",
+    "DEFAULT_STATUS_CODE",
     "BypassSettings",
     "FaultPolicy",
     "MaintenanceSettings",
     "ResponseSettings",
     "WindowSettings",
+    "window_schedule",
 ]
 
 DEFAULT_MESSAGE = "Service temporarily unavailable due to maintenance"
+DEFAULT_STATUS_CODE = 503
+DEFAULT_RETRY_AFTER = 3600
+DEFAULT_BACKEND_TIMEOUT = 2.0
 FaultPolicy = Literal["last_known", "open", "closed"]
 
 PathGlob = Annotated[str, AfterValidator(validate_glob)]
@@ -55,9 +67,7 @@ IPNetworkText = Annotated[str, BeforeValidator(validate_ip_network)]
 HttpToken = Annotated[str, AfterValidator(validate_http_token)]
 Rfc3339 = Annotated[datetime, BeforeValidator(parse_rfc3339)]
 Text = Annotated[str, AfterValidator(validate_text)]
-ForwardedHeader = Annotated[
-    Literal["X-Forwarded-For", "Forwarded", "X-Real-IP"], BeforeValidator(validate_forwarded_header)
-]
+ForwardedHeader = Annotated[ForwardedHeaderName, BeforeValidator(validate_forwarded_header)]
 
 
 def _template_path(value: Optional[Path]) -> Optional[Path]:
@@ -80,7 +90,10 @@ class ResponseSettings(_Section):
     """The maintenance response."""
 
     status_code: int = Field(
-        default=503, ge=400, le=599, description="HTTP status of the maintenance response (400-599)."
+        default=DEFAULT_STATUS_CODE,
+        ge=400,
+        le=599,
+        description="HTTP status of the maintenance response (400-599).",
     )
     message: Text = Field(
         default=DEFAULT_MESSAGE, description='Message sent as the JSON body {"detail": message}.'
@@ -99,21 +112,21 @@ class BypassSettings(_Section):
     """A secret that lets operators in during maintenance, exchanged for a signed, expiring cookie."""
 
     secret: Annotated[SecretStr, AfterValidator(validate_bypass_secret)] = Field(
-        min_length=16,
+        min_length=MIN_SECRET_LENGTH,
         description=(
-            "The bypass secret (16 to 1024 printable characters, no surrounding spaces or newline). "
+            f"The bypass secret ({MIN_SECRET_LENGTH} to {MAX_SECRET_LENGTH} printable characters, no surrounding spaces or newline). "
             "Never logged; changing it invalidates every cookie."
         ),
     )
     param: HttpToken = Field(
-        default="maintenance_bypass", description="Query parameter that carries the secret."
+        default=DEFAULT_BYPASS_NAME, description="Query parameter that carries the secret."
     )
     header: HttpToken = Field(
         default="X-Maintenance-Bypass", description="Request header that carries the secret."
     )
     cookie: HttpToken = Field(default="fastapi_maintenance_bypass", description="Name of the bypass cookie.")
     max_age: int = Field(
-        default=43200,
+        default=DEFAULT_MAX_AGE,
         gt=0,
         le=MAX_BYPASS_MAX_AGE,
         description="Lifetime of the bypass cookie in seconds (default 12 h, at most 366 days).",
@@ -166,7 +179,7 @@ class MaintenanceSettings(BaseSettings):
         description=(
             "Where the maintenance state lives: 'env', 'env:VAR_NAME', 'file:///absolute/path', 'memory', "
             "'redis://host:6379/0' (or 'rediss://'), or a table with type = env | file | memory | redis. "
-            "Default: the environment variable FASTAPI_MAINTENANCE_MODE."
+            f"Default: the environment variable {DEFAULT_ENV_VAR}."
         ),
     )
     exempt_paths: List[PathGlob] = Field(
@@ -182,7 +195,7 @@ class MaintenanceSettings(BaseSettings):
         description="Serve FastAPI's docs URLs (/docs, /redoc, /openapi.json) during maintenance.",
     )
     retry_after: Annotated[Union[int, datetime], BeforeValidator(validate_retry_after)] = Field(
-        default=3600,
+        default=DEFAULT_RETRY_AFTER,
         description=(
             "Retry-After header: whole seconds (>= 0), or an RFC 3339 date-time with a UTC offset, "
             "sent as an HTTP-date."
@@ -199,7 +212,7 @@ class MaintenanceSettings(BaseSettings):
         ),
     )
     backend_timeout: float = Field(
-        default=2.0,
+        default=DEFAULT_BACKEND_TIMEOUT,
         gt=0,
         le=60,
         description=(
@@ -223,7 +236,7 @@ class MaintenanceSettings(BaseSettings):
         ),
     )
     forwarded_header: ForwardedHeader = Field(
-        default="X-Forwarded-For",
+        default=FORWARDED_HEADERS[0],
         description=(
             "The one header the trusted proxies write with the client address: 'X-Forwarded-For', "
             "'Forwarded' (RFC 7239) or 'X-Real-IP'. Only that header is read; the others are ignored."
@@ -270,3 +283,10 @@ class MaintenanceSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> Tuple[PydanticBaseSettingsSource, ...]:
         return build_sources(settings_cls, init_settings)
+
+
+def window_schedule(settings: MaintenanceSettings, clock: Callable[[], float] = time.time) -> WindowSchedule:
+    """The settings' windows, merged and ready for look-ups (by the middleware and the CLI's status)."""
+    return WindowSchedule(
+        [Window(item.start, item.end, item.message) for item in settings.windows], clock=clock
+    )

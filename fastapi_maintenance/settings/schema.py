@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
+from ..access import HTTP_TOKEN_CHARACTER
+from ..access.admin_tokens import TOKEN_HASH_PATTERN, TOKEN_NAME_PATTERN
 from .backend import BACKEND_TYPES, CONFIG_MODELS
-from .model import MaintenanceSettings
+from .model import DEFAULT_RETRY_AFTER, MaintenanceSettings
+from .values import ENV_NAME_PATTERN
 
 __all__ = ["config_json_schema", "main", "schema_text"]
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _BACKEND_STRING = r"^(env(:[A-Za-z_][A-Za-z0-9_]*)?|memory|file:(//(localhost)?)?/.+|rediss?://.+)$"
-_HTTP_TOKEN = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
-_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
-_TOKEN_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-_TOKEN_HASH = r"^sha256:[0-9a-f]{64}$"
 _DEF_NAMES = {kind: model.__name__ for kind, model in CONFIG_MODELS.items()}
 
 
@@ -54,14 +53,18 @@ def config_json_schema() -> Dict[str, Any]:
         if "type" not in required:
             required.insert(0, "type")
         definition["properties"]["type"].pop("default", None)
-    defs["EnvBackendConfig"]["properties"]["var_name"]["pattern"] = _ENV_NAME
+    defs["EnvBackendConfig"]["properties"]["var_name"]["pattern"] = ENV_NAME_PATTERN
     defs["RedisBackendConfig"]["properties"]["url"]["pattern"] = r"^rediss?://"
     for name in ("param", "header", "cookie"):
-        defs["BypassSettings"]["properties"][name]["pattern"] = _HTTP_TOKEN
+        defs["BypassSettings"]["properties"][name]["pattern"] = f"^{HTTP_TOKEN_CHARACTER}+$"
     tokens = defs["AdminSettings"]["properties"]["tokens"]
     tokens.pop("additionalProperties", None)
     tokens["patternProperties"] = {
-        _TOKEN_NAME: {"type": "string", "pattern": _TOKEN_HASH, "description": "sha256: and 64 hex digits."}
+        f"^{TOKEN_NAME_PATTERN}$": {
+            "type": "string",
+            "pattern": f"^{TOKEN_HASH_PATTERN}$",
+            "description": "sha256: and 64 hex digits.",
+        }
     }
     tokens["additionalProperties"] = False
 
@@ -87,7 +90,7 @@ def config_json_schema() -> Dict[str, Any]:
 
     properties["retry_after"] = {
         "description": properties["retry_after"]["description"],
-        "default": 3600,
+        "default": DEFAULT_RETRY_AFTER,
         "anyOf": [
             {"type": "integer", "minimum": 0, "description": "Whole seconds."},
             {"type": "string", "format": "date-time", "description": "RFC 3339 date-time with a UTC offset."},
@@ -121,7 +124,7 @@ def schema_text() -> str:
     return json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main() -> int:
     """Print the schema (``python -m fastapi_maintenance.settings.schema``)."""
     sys.stdout.write(schema_text())
     return 0

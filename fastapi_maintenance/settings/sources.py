@@ -16,16 +16,15 @@ import typing
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type, Union
+from typing import Any, Dict, List, Optional, Tuple, Type, Union
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from ..access.admin_tokens import TOKEN_ENV_VAR
-from ..backends.env import DEFAULT_ENV_VAR
 from ..errors import MaintenanceConfigError
-from .backend import backend_from_string, redact_url_credentials
+from .backend import DEFAULT_ENV_VAR, backend_from_string, redact_url_credentials
 from .discovery import CONFIG_ENV_VAR, choose_config_file
 from .files import MAX_DEPTH, check_depth, parse_toml, parse_yaml, parser_for, read_text
 
@@ -142,7 +141,7 @@ def current_context() -> ContextVar[Optional[LoadContext]]:
     return _CURRENT
 
 
-def _context(settings_cls: Type[BaseSettings]) -> LoadContext:
+def _context() -> LoadContext:
     context = _CURRENT.get()
     if context is None:  # a source used outside MaintenanceSettings.__init__
         context = LoadContext.start(None, {})
@@ -275,8 +274,6 @@ class ConfigFileSource(_RecordingSource):
     """One config file. Relative paths in it (``backend.path``, ``response.template``) resolve against
     the file's folder. A top-level ``$schema`` key (editor hint) is ignored."""
 
-    format_name: ClassVar[str] = ""
-
     def __init__(self, settings_cls: Type[BaseSettings], context: LoadContext, path: Path) -> None:
         super().__init__(settings_cls, context)
         self.path = path
@@ -307,15 +304,11 @@ class ConfigFileSource(_RecordingSource):
 
 
 class TomlFileSource(ConfigFileSource):
-    format_name = "TOML"
-
     def parse(self, text: str) -> Dict[str, Any]:
         return parse_toml(text, self.path)
 
 
 class YamlFileSource(ConfigFileSource):
-    format_name = "YAML"
-
     def parse(self, text: str) -> Dict[str, Any]:
         return parse_yaml(text, self.path)
 
@@ -361,7 +354,7 @@ def build_sources(
     settings_cls: Type[BaseSettings], init_settings: PydanticBaseSettingsSource
 ) -> Tuple[PydanticBaseSettingsSource, ...]:
     """The sources in order, highest first (``settings_customise_sources`` returns these)."""
-    context = _context(settings_cls)
+    context = _context()
     sources: List[PydanticBaseSettingsSource] = [init_settings, EnvironmentSource(settings_cls, context)]
     if context.config_file is not None:
         sources.append(file_source_for(settings_cls, context, context.config_file))

@@ -10,10 +10,14 @@ from typing import Any, Union
 
 from pydantic import SecretStr
 
+from ..access import FORWARDED_HEADERS, HTTP_TOKEN_CHARACTER, MAX_SECRET_LENGTH
+
 __all__ = [
     "FORWARDED_HEADERS",
     "MAX_BYPASS_MAX_AGE",
+    "ENV_NAME_PATTERN",
     "MAX_SECRET_LENGTH",
+    "MIN_SECRET_LENGTH",
     "RetryAfter",
     "format_retry_after",
     "parse_rfc3339",
@@ -32,14 +36,14 @@ RetryAfter = Union[int, datetime]
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z"
 )
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TOKEN = re.compile(HTTP_TOKEN_CHARACTER + r"+\Z")
+#: An environment variable name the settings accept (anchored for JSON Schema as well).
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_ENV_NAME = re.compile(ENV_NAME_PATTERN[1:-1] + r"\Z")
 RFC3339_EXAMPLE = "2031-01-02T03:04:05Z or 2031-01-02T05:04:05+02:00"
-#: The headers a trusted proxy may write the client address into (settings key ``forwarded_header``).
-FORWARDED_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 #: Longest bypass cookie lifetime: 366 days (a longer one is a permanent key, and overflows date arithmetic).
 MAX_BYPASS_MAX_AGE = 366 * 24 * 3600
-MAX_SECRET_LENGTH = 1024
+MIN_SECRET_LENGTH = 16
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -18,7 +18,7 @@ import anyio
 
 from .load import Load
 
-#: The brief's bound on any request while the store is broken: answered from memory, never waiting on it.
+#: The bound on any request while the store is broken: answered from memory, never waiting on it.
 LATENCY_BOUND = 2.0
 
 

@@ -102,7 +102,7 @@ async def test_redis_outage_answered_by_the_policy_in_process(
 
     library = [record for record in caplog.records if record.name.startswith("fastapi_maintenance")]
     warnings = [record.getMessage() for record in library if record.levelno >= logging.WARNING]
-    recoveries = [record.getMessage() for record in library if "reachable again" in record.getMessage()]
+    recoveries = [record.getMessage() for record in library if "recovered" in record.getMessage()]
     assert len(warnings) == 1, f"one warning per outage, got {warnings}"
     assert "unreachable" in warnings[0]
     assert len(recoveries) == 1, f"one message at recovery, got {recoveries}"

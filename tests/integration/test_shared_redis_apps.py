@@ -34,7 +34,7 @@ from .conftest import eventually, run_cli, serving, write_config
 
 pytestmark = [pytest.mark.redis, pytest.mark.anyio, pytest.mark.timeout(60)]
 
-#: The issue's promise: a change reaches every subscribed instance "in well under a second".
+#: A change reaches every subscribed instance "in a fraction of a second" (docs/scaling.md).
 PROPAGATION_DEADLINE = 1.0
 
 

@@ -95,15 +95,10 @@ def test_relative_file_path_without_config_file_resolves_against_cwd(
     assert load_settings().backend == FileBackendConfig(path=tmp_path / "s2")
 
 
-def test_describe_never_shows_credentials() -> None:
+def test_repr_never_shows_credentials() -> None:
     config = load_settings(backend="redis://alice:hunter2secret@cache:6380/4").backend
-    assert config.describe() == "redis://cache:6380/4"
     assert "hunter2secret" not in repr(config)
     assert "hunter2secret" not in repr(load_settings(backend="redis://:hunter2secret@cache"))
-    assert RedisBackendConfig(url="redis://[::1]").describe() == "redis://[::1]:6379/0"
-    assert EnvBackendConfig().describe() == "env:FASTAPI_MAINTENANCE_MODE"
-    assert FileBackendConfig(path=Path("/srv/x")).describe() == "file:///srv/x"
-    assert MemoryBackendConfig().describe() == "memory"
 
 
 def test_build_backend(tmp_path: Path) -> None:

@@ -30,9 +30,9 @@ def test_each_kind_round_trips_string_config_and_backend(name: str, monkeypatch:
     kind = REGISTRY[name]
     config = load_settings(backend=SAMPLES[name]).backend
     assert isinstance(config, kind.config)
-    assert SAMPLES[name].split(":")[0] in kind.prefixes
+    assert SAMPLES[name].split(":")[0] in kind.config.prefixes  # type: ignore[attr-defined]
     backend = build_backend(config)
-    assert backend.describe().startswith(config.describe())  # redis adds its key
+    assert backend.describe().startswith(SAMPLES[name])  # redis adds its key
 
 
 def test_configure_backend_kinds_come_from_the_registry(tmp_path: Path) -> None:

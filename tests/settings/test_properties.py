@@ -13,7 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastapi_maintenance.settings import MaintenanceSettings, load_settings, load_settings_with_sources
+from fastapi_maintenance.settings import (
+    EnvBackendConfig,
+    FileBackendConfig,
+    MaintenanceSettings,
+    MemoryBackendConfig,
+    RedisBackendConfig,
+    load_settings,
+    load_settings_with_sources,
+)
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -98,15 +106,15 @@ KEYS = [
     Key(("allowed_ips",), st.lists(IPS, max_size=3), json.dumps, []),
     Key(("response", "status_code"), st.integers(400, 599), str, 503),
     Key(("response", "message"), TEXT, str, "Service temporarily unavailable due to maintenance"),
-    Key(("backend",), BACKEND_STRINGS, str, "env:FASTAPI_MAINTENANCE_MODE", read=lambda b: b.describe()),
+    Key(("backend",), BACKEND_STRINGS, str, EnvBackendConfig()),
 ]
 EXPECTED_BACKEND = {
-    "env": "env:FASTAPI_MAINTENANCE_MODE",
-    "env:APP_MAINTENANCE": "env:APP_MAINTENANCE",
-    "memory": "memory",
-    "file:///srv/app/state": "file:///srv/app/state",
-    "redis://cache:6379/1": "redis://cache:6379/1",
-    "rediss://c/0": "rediss://c:6379/0",
+    "env": EnvBackendConfig(),
+    "env:APP_MAINTENANCE": EnvBackendConfig(var_name="APP_MAINTENANCE"),
+    "memory": MemoryBackendConfig(),
+    "file:///srv/app/state": FileBackendConfig(path=Path("/srv/app/state")),
+    "redis://cache:6379/1": RedisBackendConfig(url="redis://cache:6379/1"),
+    "rediss://c/0": RedisBackendConfig(url="rediss://c/0"),
 }
 Layers = Dict[str, Tuple[Optional[Any], Optional[Any], Optional[Any]]]
 

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from fastapi_maintenance.settings import MaintenanceSettings, load_settings
+from fastapi_maintenance.settings import FileBackendConfig, MaintenanceSettings, load_settings
 from fastapi_maintenance.settings.files import parse_toml
 from fastapi_maintenance.settings.schema import config_json_schema, main, schema_text
 
@@ -61,7 +61,7 @@ def test_committed_schema_is_up_to_date() -> None:
 
 
 def test_module_prints_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 0
+    assert main() == 0
     assert json.loads(capsys.readouterr().out) == config_json_schema()
 
 
@@ -187,4 +187,4 @@ def test_yaml_config_validates_too(tmp_path: Path) -> None:
     assert errors_for(yaml.safe_load(text)) == []
     path = tmp_path / "m.yaml"
     path.write_text(text, encoding="utf-8")
-    assert load_settings(path).backend.describe() == f"file://{tmp_path / 'state.txt'}"
+    assert load_settings(path).backend == FileBackendConfig(path=tmp_path / "state.txt")
