@@ -69,6 +69,14 @@ def compile_plan(
     ``metrics`` (a ``MaintenanceMetrics``, or any ``MaintenanceObserver``) is told what the middleware decides.
     """
     check_own_arguments(enable_maintenance, backend, exempt_callback, response_callback, clock)
+    if metrics is not None and not all(
+        callable(getattr(metrics, name, None))
+        for name in ("request_decided", "state_seen", "backend_reachable")
+    ):
+        raise MaintenanceConfigError(
+            f"keyword argument metrics = {metrics!r}: must be a fastapi_maintenance.metrics.MaintenanceMetrics "
+            "(or an object with request_decided, state_seen and backend_reachable)"
+        )
     if backend is None:
         backend = settings_backend(settings)
     timeout = settings.backend_timeout

@@ -21,6 +21,7 @@ from fastapi_maintenance.record import MaintenanceState
 from fastapi_maintenance.rules import Decision, Reason
 from tests.admin.conftest import Served, served_admin_app
 from tests.support.asgi import client_for
+from tests.support.lifespan import startup_failure
 
 SECRET = "a-bypass-secret-of-some-length"
 
@@ -249,3 +250,8 @@ def _per_worker(folder: Path) -> List[float]:
                     total += sample.value
         counts.append(total)
     return counts
+
+
+def test_something_else_as_metrics_is_a_start_up_error() -> None:
+    middleware = MaintenanceModeMiddleware(FastAPI(), backend=MemoryBackend(), metrics=CollectorRegistry())
+    assert "keyword argument metrics" in startup_failure(middleware)
