@@ -15,7 +15,16 @@ from tests.redis_support import RedisServer, running_redis
 from tests.support.processes import SETTINGS_PREFIX
 
 # Folders and files (under tests/) whose every test starts processes, servers or load: all slow.
-SLOW_PATHS = ("integration/", "bench/", "cli/test_cli_processes.py")
+SLOW_PATHS = (
+    "integration/",
+    "bench/",
+    "compat/",
+    "cli/test_cli_processes.py",
+    "cli/test_cli_app_agreement.py",
+    "cli/test_cli_original_status.py",
+    "core/test_startup_arguments.py",
+    "records/test_shared_file.py",
+)
 
 
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
