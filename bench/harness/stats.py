@@ -34,17 +34,6 @@ def summary(values: Sequence[float]) -> Dict[str, float]:
     }
 
 
-def rotated(names: Sequence[str], round_number: int) -> List[str]:
-    """The order for one round: rotated each round, reversed every other cycle, so no variant keeps a slot."""
-    if not names:
-        return []
-    shift = round_number % len(names)
-    order = list(names[shift:]) + list(names[:shift])
-    if (round_number // len(names)) % 2:
-        order.reverse()
-    return order
-
-
 def paired_ratios(rounds: Sequence[Round], numerator: str, denominator: str) -> List[float]:
     """numerator / denominator within each round, both relative to their neighbouring reference runs."""
     return [

@@ -15,11 +15,10 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bench.harness.apps import build_app
-from bench.harness.drive import Driver, Lifespan, interleave
-from bench.harness.http_load import Places, run_http, verify_load
+from bench.harness.drive import Driver, Lifespan, check_app, interleave
+from bench.harness.http_load import run_http, verify_load
 from bench.harness.paired import group_env, run_paired
 from bench.harness.redis_server import private_redis
-from bench.harness.traffic import check_app
 from bench.harness.variants import BuildContext, variant
 
 ROUTES = 10
@@ -35,7 +34,9 @@ async def drive_in_process(name: str, tmp_path: Path, redis_url: Optional[str] =
     try:
         assert await check_app(app, ROUTES, spec.maintenance) == []
         # The timed loop counts every status that is not the expected one.
-        assert (await Driver(app, spec.maintenance, ROUTES, 64).run(50))["unexpected"] == 0
+        driver = Driver(app, spec.maintenance, ROUTES, 64)
+        await driver.run(50)
+        assert driver.unexpected == 0
     finally:
         await lifespan.shutdown()
 
@@ -71,7 +72,7 @@ def test_a_worker_process_checks_and_times_one_short_round(tmp_path: Path) -> No
     comparisons = [(name, "bare") for name in names[1:]]
     # Raises if the worker found a wrong response, or if any timed response had the wrong status.
     measured = run_paired(
-        "off", names, comparisons, ROUTES, tmp_path, rounds=2, round_seconds=0.01, log=print
+        "off", names, comparisons, BuildContext(ROUTES, tmp_path), rounds=2, round_seconds=0.01, log=print
     )
     assert len(measured["rounds"]) == 2
     assert sorted(measured["rounds"][0]["cpu"]["throughput"]) == sorted(names)
@@ -134,8 +135,7 @@ def test_http_harness_serves_and_loads_variants_side_by_side(tmp_path: Path) -> 
     measured = run_http(
         names,
         [("ours-env", "bare"), ("ours-on", "bare-503")],
-        ROUTES,
-        Places(tmp_path),
+        BuildContext(ROUTES, tmp_path),
         wrk=wrk,
         rounds=1,
         seconds=1,
