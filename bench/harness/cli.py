@@ -22,8 +22,7 @@ from typing import Any, Dict, List, Optional
 from .budgets import all_met, evaluate
 from .http_load import run_http
 from .paired import run_paired
-from .processes import BENCH_DIR, REPO_ROOT
-from .redis_server import private_redis
+from .processes import BENCH_DIR, REPO_ROOT, private_redis
 from .report import render
 from .variants import BuildContext
 

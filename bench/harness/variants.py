@@ -1,15 +1,15 @@
-"""The variants compared by the benchmark: what sits in front of the same app, and what it must answer.
-
-``fastapi_maintenance`` is imported when a variant is built, in the process that drives it.
-"""
+"""The variants compared by the benchmark: what sits in front of the same app, and what it must answer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Callable, Dict, Optional
 
 from starlette.types import ASGIApp
+
+from fastapi_maintenance import MaintenanceModeMiddleware
+from fastapi_maintenance.backends import BaseStateBackend, EnvVarBackend, LocalFileBackend, MemoryBackend
 
 from .apps import PassThroughMiddleware, build_app
 
@@ -36,12 +36,10 @@ def _floor(context: BuildContext) -> ASGIApp:
     return app
 
 
-def _ours(backend: Callable[[BuildContext], Any]) -> Callable[[BuildContext], ASGIApp]:
+def _ours(backend: Callable[[BuildContext], BaseStateBackend]) -> Callable[[BuildContext], ASGIApp]:
     """The app behind ``app.add_middleware(MaintenanceModeMiddleware, backend=...)``, as users write it."""
 
     def build(context: BuildContext) -> ASGIApp:
-        from fastapi_maintenance import MaintenanceModeMiddleware
-
         app = build_app(context.route_count)
         app.add_middleware(MaintenanceModeMiddleware, backend=backend(context))
         return app
@@ -49,48 +47,29 @@ def _ours(backend: Callable[[BuildContext], Any]) -> Callable[[BuildContext], AS
     return build
 
 
-def _state_file_off(context: BuildContext) -> Path:
+def _state_file_off(context: BuildContext) -> str:
     path = context.workdir / "maintenance-off.txt"
     path.write_text("0", encoding="utf-8")
-    return path
+    return path.as_posix()
 
 
-def _env_backend(context: BuildContext) -> Any:
-    from fastapi_maintenance.backends import EnvVarBackend
-
-    return EnvVarBackend()
-
-
-def _file_backend(context: BuildContext) -> Any:
-    from fastapi_maintenance.backends import LocalFileBackend
-
-    return LocalFileBackend(file_path=str(_state_file_off(context)))
-
-
-def _memory_backend(context: BuildContext) -> Any:
-    from fastapi_maintenance.backends import MemoryBackend
-
-    return MemoryBackend()
-
-
-def _redis_backend(context: BuildContext) -> Any:
-    if context.redis_url is None:
-        raise RuntimeError("the redis variant needs a Redis URL")
+def _redis_backend(context: BuildContext) -> BaseStateBackend:
+    """Imported here: the Redis client library is optional, and the variant is skipped without it."""
     from fastapi_maintenance.backends.redis import RedisBackend
 
+    if context.redis_url is None:
+        raise RuntimeError("the redis variant needs a Redis URL")
     return RedisBackend(context.redis_url)
 
 
 def _from_toml(context: BuildContext) -> ASGIApp:
     """Settings from a file: a file backend plus exempt globs, none of which matches the traffic,
     so every request is still judged."""
-    from fastapi_maintenance import MaintenanceModeMiddleware
-
     config = context.workdir / "maintenance.toml"
     config.write_text(
         'exempt_paths = ["/admin/**", "/internal/*", "/status"]\n'
         "retry_after = 3600\n"
-        f'[backend]\ntype = "file"\npath = "{_state_file_off(context).as_posix()}"\n',
+        f'[backend]\ntype = "file"\npath = "{_state_file_off(context)}"\n',
         encoding="utf-8",
     )
     app = build_app(context.route_count)
@@ -112,12 +91,17 @@ BY_NAME: Dict[str, Variant] = {
             "bare app whose routes return the same 503",
             lambda context: build_app(context.route_count, answer_503=True),
         ),
-        Variant("ours-env", False, "ours, env backend, off", _ours(_env_backend), _OFF),
-        Variant("ours-file", False, "ours, file backend, off", _ours(_file_backend)),
-        Variant("ours-memory", False, "ours, memory backend, off", _ours(_memory_backend)),
+        Variant("ours-env", False, "ours, env backend, off", _ours(lambda context: EnvVarBackend()), _OFF),
+        Variant(
+            "ours-file",
+            False,
+            "ours, file backend, off",
+            _ours(lambda context: LocalFileBackend(file_path=_state_file_off(context))),
+        ),
+        Variant("ours-memory", False, "ours, memory backend, off", _ours(lambda context: MemoryBackend())),
         Variant("ours-redis", False, "ours, Redis backend, off", _ours(_redis_backend)),
         Variant("ours-toml", False, "ours, settings from TOML (file backend, exempt globs), off", _from_toml),
-        Variant("ours-on", True, "ours, env backend, on", _ours(_env_backend), _ON),
+        Variant("ours-on", True, "ours, env backend, on", _ours(lambda context: EnvVarBackend()), _ON),
     )
 }
 

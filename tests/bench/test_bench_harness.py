@@ -18,7 +18,7 @@ from bench.harness.apps import build_app
 from bench.harness.drive import Driver, Lifespan, check_app, interleave
 from bench.harness.http_load import run_http, verify_load
 from bench.harness.paired import group_env, run_paired
-from bench.harness.redis_server import private_redis
+from bench.harness.processes import private_redis
 from bench.harness.variants import BuildContext, variant
 
 ROUTES = 10
