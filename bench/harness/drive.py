@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from time import perf_counter, process_time
-from typing import Any, Dict, List, Optional
+from typing import Any, AsyncIterator, Dict, List
 
 import httpx
 from starlette.types import ASGIApp, Message
@@ -49,37 +50,33 @@ class Receive:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-class Lifespan:
+@asynccontextmanager
+async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
     """Runs the app's lifespan protocol around the benchmark, as a server would."""
+    incoming: asyncio.Queue[Message] = asyncio.Queue()
+    outgoing: asyncio.Queue[Message] = asyncio.Queue()
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._incoming: asyncio.Queue[Message] = asyncio.Queue()
-        self._outgoing: asyncio.Queue[Message] = asyncio.Queue()
-        self._task: Optional[asyncio.Task[None]] = None
-
-    async def _run(self) -> None:
+    async def run() -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
         try:
-            await self.app(scope, self._incoming.get, self._outgoing.put)
+            await app(scope, incoming.get, outgoing.put)
         except BaseException as exc:
-            await self._outgoing.put({"type": "lifespan.crashed", "message": repr(exc)})
+            await outgoing.put({"type": "lifespan.crashed", "message": repr(exc)})
             raise
 
-    async def _exchange(self, message: Message, expected: str) -> None:
-        await self._incoming.put(message)
-        answer = await asyncio.wait_for(self._outgoing.get(), timeout=30)
-        if answer["type"] != expected:
-            raise RuntimeError(f"lifespan: expected {expected}, got {answer}")
+    async def exchange(event: str) -> None:
+        await incoming.put({"type": f"lifespan.{event}"})
+        answer = await asyncio.wait_for(outgoing.get(), timeout=30)
+        if answer["type"] != f"lifespan.{event}.complete":
+            raise RuntimeError(f"lifespan {event}: the app answered {answer}")
 
-    async def startup(self) -> None:
-        self._task = asyncio.create_task(self._run())
-        await self._exchange({"type": "lifespan.startup"}, "lifespan.startup.complete")
-
-    async def shutdown(self) -> None:
-        await self._exchange({"type": "lifespan.shutdown"}, "lifespan.shutdown.complete")
-        if self._task is not None:
-            await asyncio.wait_for(self._task, timeout=30)
+    task = asyncio.create_task(run())
+    await exchange("startup")
+    try:
+        yield
+    finally:
+        await exchange("shutdown")
+        await asyncio.wait_for(task, timeout=30)
 
 
 async def check_app(app: ASGIApp, route_count: int, maintenance: bool, sample: int = 64) -> List[str]:

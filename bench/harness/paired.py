@@ -12,10 +12,11 @@ import asyncio
 import json
 import subprocess
 import sys
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
-from .drive import Driver, Lifespan, check_app, interleave
+from .drive import Driver, check_app, interleave, lifespan
 from .processes import REPO_ROOT, child_env, pin, pinned_cpus
 from .stats import Round, analyse
 from .traffic import STATIC_EVERY
@@ -54,10 +55,9 @@ async def measure(
 ) -> List[Dict[str, Round]]:
     """Build the variants here, check their answers, calibrate, then time ``rounds`` interleaved rounds."""
     apps = {name: variant(name).build(context) for name in names}
-    lifespans = [Lifespan(app) for app in apps.values()]
-    for lifespan in lifespans:
-        await lifespan.startup()
-    try:
+    async with AsyncExitStack() as stack:
+        for app in apps.values():
+            await stack.enter_async_context(lifespan(app))
         count = context.route_count
         problems = [
             f"{name}: {problem}"
@@ -79,9 +79,6 @@ async def measure(
             shown = ", ".join(f"{name} {relative[name]:.3f}" for name in names if name != "bare")
             log(f"  round {number + 1}/{rounds} (cpu): {shown}")
         return measured
-    finally:
-        for lifespan in lifespans:
-            await lifespan.shutdown()
 
 
 def run_paired(

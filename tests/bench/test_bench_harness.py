@@ -15,7 +15,7 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bench.harness.apps import build_app
-from bench.harness.drive import Driver, Lifespan, check_app, interleave
+from bench.harness.drive import Driver, check_app, interleave, lifespan
 from bench.harness.http_load import run_http, verify_load
 from bench.harness.paired import group_env, run_paired
 from bench.harness.processes import private_redis
@@ -29,16 +29,12 @@ async def drive_in_process(name: str, tmp_path: Path, redis_url: Optional[str] =
     """Build the variant, start its lifespan, check its responses and run a few timed-loop requests."""
     spec = variant(name)
     app = spec.build(BuildContext(ROUTES, tmp_path, redis_url))
-    lifespan = Lifespan(app)
-    await lifespan.startup()
-    try:
+    async with lifespan(app):
         assert await check_app(app, ROUTES, spec.maintenance) == []
         # The timed loop counts every status that is not the expected one.
         driver = Driver(app, spec.maintenance, ROUTES, 64)
         await driver.run(50)
         assert driver.unexpected == 0
-    finally:
-        await lifespan.shutdown()
 
 
 @pytest.mark.anyio
