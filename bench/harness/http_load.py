@@ -15,42 +15,41 @@ which for two servers sharing a core is about half of what one would reach.
 from __future__ import annotations
 
 import asyncio
-import re
+import json
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from string import Template
 from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import httpx
 
-from .processes import REPO_ROOT, child_env, free_port, pin, pinned_cpus
+from .processes import free_port, pinned_cpus, start_measured
 from .stats import Round, analyse
 from .traffic import check_responses, traffic
 from .variants import BuildContext, variant
 
 Log = Callable[[str], None]
-_RATE = re.compile(r"Requests/sec:\s+([0-9.]+)")
-_TOTAL = re.compile(r"(\d+) requests in")
-_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
-_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 
 
-def lua_script(paths: List[str]) -> str:
-    """A wrk script cycling through ``paths``, one per request."""
-    quoted = ", ".join(f'"{path}"' for path in paths)
-    return (
-        f"local paths = {{{quoted}}}\n"
-        "local count = #paths\n"
-        "local index = 0\n"
-        "request = function()\n"
-        "  index = index % count + 1\n"
-        '  return wrk.format("GET", paths[index])\n'
-        "end\n"
-    )
+#: The wrk script: cycles through the paths, one per request, and prints wrk's counts as JSON at the end.
+WRK_SCRIPT = Template(r"""
+local paths = {$paths}
+local count = #paths
+local index = 0
+request = function()
+  index = index % count + 1
+  return wrk.format("GET", paths[index])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "seconds": %.6f, "non_2xx": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
+end
+""")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -74,17 +73,12 @@ class Server:
         folder = context.workdir / f"http-{name}-{context.route_count}-{number}"
         folder.mkdir(parents=True, exist_ok=True)
         self.log_path = folder / "stderr.log"
-        command = [sys.executable, "-m", "bench.harness.serve", name, str(context.route_count)]
-        command += [str(self.port), str(folder), context.redis_url or ""]
+        arguments = [name, context.route_count, self.port, folder, context.redis_url or ""]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=child_env(variant(name).env), stdout=log, stderr=subprocess.STDOUT
+            self.process = start_measured(
+                "serve", arguments, variant(name).env, stdout=log, stderr=subprocess.STDOUT
             )
-        pin(self.process.pid, pinned_cpus()[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -143,20 +137,13 @@ def start_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int)
 
 
 def wrk_result(process: subprocess.Popen[str], seconds: int) -> Dict[str, Any]:
+    """The counts the script's ``done`` printed last, and the requests per second they make."""
     output, errors = process.communicate(timeout=seconds + 60)
-    rate, total = _RATE.search(output), _TOTAL.search(output)
-    if process.returncode != 0 or rate is None or total is None:
-        raise RuntimeError(
-            f"wrk failed ({process.returncode}) or its output is unreadable:\n{output}{errors}"
-        )
-    non_2xx = _NON_2XX.search(output)
-    socket_errors = _SOCKET_ERRORS.search(output)
-    return {
-        "rate": float(rate.group(1)),
-        "requests": int(total.group(1)),
-        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-        "socket_errors": sum(int(value) for value in socket_errors.groups()) if socket_errors else 0,
-    }
+    if process.returncode != 0:
+        raise RuntimeError(f"wrk failed ({process.returncode}):\n{output}{errors}")
+    result: Dict[str, Any] = json.loads(output.splitlines()[-1])
+    result["rate"] = result["requests"] / result["seconds"]
+    return result
 
 
 def verify_load(name: str, maintenance: bool, result: Dict[str, Any]) -> None:
@@ -210,7 +197,8 @@ def run_http(
         f"HTTP: {', '.join(names)}; {context.route_count} routes, {rounds} rounds of {seconds} s, wrk -c{connections}"
     )
     script = context.workdir / f"paths-{context.route_count}.lua"
-    script.write_text(lua_script([t.path for t in traffic(context.route_count)]), encoding="utf-8")
+    paths = ", ".join(f'"{target.path}"' for target in traffic(context.route_count))
+    script.write_text(WRK_SCRIPT.substitute(paths=paths), encoding="utf-8")
     others = [name for name in names if name != "bare"]
     raw: List[Dict[str, Any]] = []
     measured_rounds: List[Dict[str, Round]] = []

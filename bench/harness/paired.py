@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from .drive import Driver, check_app, interleave, lifespan
-from .processes import REPO_ROOT, child_env, pin, pinned_cpus
+from .processes import start_measured
 from .stats import Round, analyse
 from .traffic import STATIC_EVERY
 from .variants import BuildContext, variant
@@ -94,12 +94,15 @@ def run_paired(
 ) -> Dict[str, Any]:
     """One group in a fresh worker process pinned to the measured core; its rounds analysed."""
     log(f"in-process, same process: {label}: {', '.join(names)}")
-    command = [sys.executable, "-m", "bench.harness.paired", ",".join(names), str(context.route_count)]
-    command += [str(context.workdir), str(rounds), str(round_seconds), context.redis_url or ""]
-    worker = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=child_env(group_env(names)), stdout=subprocess.PIPE, text=True
-    )
-    pin(worker.pid, pinned_cpus()[1])
+    arguments = [
+        ",".join(names),
+        context.route_count,
+        context.workdir,
+        rounds,
+        round_seconds,
+        context.redis_url or "",
+    ]
+    worker = start_measured("paired", arguments, group_env(names), stdout=subprocess.PIPE, text=True)
     output, _ = worker.communicate(timeout=600 + rounds * round_seconds * len(names) * 4)
     if worker.returncode != 0:
         raise RuntimeError(f"{label}: the worker exited with {worker.returncode} (its error is above)")

@@ -7,11 +7,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Mapping, Optional, Tuple
+from subprocess import Popen
+from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
 
 BENCH_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = BENCH_DIR.parent
@@ -29,19 +31,21 @@ def pinned_cpus() -> Tuple[Optional[int], Optional[int]]:
     return allowed[0], allowed[-1]
 
 
-def pin(pid: int, cpu: Optional[int]) -> None:
-    if cpu is not None:
-        os.sched_setaffinity(pid, {cpu})
-
-
-def child_env(extra: Mapping[str, str]) -> Dict[str, str]:
-    """This environment without maintenance settings, with this checkout importable, plus ``extra``."""
+def start_measured(
+    module: str, arguments: Sequence[object], env: Mapping[str, str], **popen: Any
+) -> Popen[Any]:
+    """``python -m bench.harness.<module> ARGUMENTS`` pinned to the measured core, importing this checkout,
+    with no maintenance settings from this environment but ``env``."""
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith("FASTAPI_MAINTENANCE_")
     }
-    environment["PYTHONPATH"] = str(REPO_ROOT)
-    environment.update(extra)
-    return environment
+    environment.update(env, PYTHONPATH=str(REPO_ROOT))
+    command = [sys.executable, "-m", f"bench.harness.{module}", *map(str, arguments)]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment, **popen)
+    measured_cpu = pinned_cpus()[1]
+    if measured_cpu is not None:
+        os.sched_setaffinity(process.pid, {measured_cpu})
+    return process
 
 
 def free_port() -> int:
