@@ -67,7 +67,3 @@ def _budgets(results: Dict[str, Any]) -> Iterator[Budget]:
 def evaluate(results: Dict[str, Any]) -> List[Budget]:
     """Every budget with its measured median; a budget whose ratio was not measured is 'not measured'."""
     return list(_budgets(results))
-
-
-def all_met(budgets: List[Budget]) -> bool:
-    return all(budget.status == "pass" for budget in budgets)

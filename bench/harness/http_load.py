@@ -10,6 +10,7 @@ on this shared machine; side by side, whatever slows the machine slows both.
 Clocks: ``cpu`` is requests per CPU second of the server process (every
 thread, from /proc, in nanoseconds); ``wall`` is wrk's requests per second,
 which for two servers sharing a core is about half of what one would reach.
+Each server is this module run as a process of its own (``main`` below).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +28,7 @@ from string import Template
 from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import httpx
+import uvicorn
 
 from .processes import free_port, pinned_cpus, start_measured
 from .stats import Round, analyse
@@ -76,7 +79,7 @@ class Server:
         arguments = [name, context.route_count, self.port, folder, context.redis_url or ""]
         with open(self.log_path, "wb") as log:
             self.process = start_measured(
-                "serve", arguments, variant(name).env, stdout=log, stderr=subprocess.STDOUT
+                "http_load", arguments, variant(name).env, stdout=log, stderr=subprocess.STDOUT
             )
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -240,3 +243,15 @@ def run_http(
         "wrk": raw,
         **analyse(measured_rounds, names, comparisons, clock),
     }
+
+
+def main() -> int:
+    """A server process: ``python -m bench.harness.http_load VARIANT ROUTES PORT WORKDIR REDIS_URL``."""
+    name, routes, port, workdir, redis_url = sys.argv[1:]
+    app = variant(name).build(BuildContext(int(routes), Path(workdir), redis_url or None))
+    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from contextlib import AsyncExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
@@ -117,18 +118,15 @@ def run_paired(
     }
 
 
-def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
 def main() -> int:
     """The worker: measure the group given on the command line, print the rounds as JSON."""
     names, route_count, workdir, rounds, round_seconds, redis_url = sys.argv[1:]
     context = BuildContext(int(route_count), Path(workdir), redis_url or None)
-    measure_group = measure(
-        names.split(","), context, rounds=int(rounds), round_seconds=float(round_seconds), log=_to_stderr
+    log = partial(print, file=sys.stderr, flush=True)
+    group = measure(
+        names.split(","), context, rounds=int(rounds), round_seconds=float(round_seconds), log=log
     )
-    print(json.dumps(asyncio.run(measure_group)))
+    print(json.dumps(asyncio.run(group)))
     return 0
 
 
