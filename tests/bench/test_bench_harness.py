@@ -15,13 +15,19 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bench.harness.apps import build_app
+from bench.harness.budgets import evaluate
 from bench.harness.drive import Driver, check_app, interleave, lifespan
 from bench.harness.http_load import run_http, verify_load
 from bench.harness.paired import group_env, run_paired
 from bench.harness.processes import private_redis
+from bench.harness.report import render
 from bench.harness.variants import BuildContext, variant
 
 ROUTES = 10
+META = dict.fromkeys(
+    ("date", "command", "machine", "cpu", "cores", "python", "framework", "uvicorn", "wrk", "ours", "rounds"),
+    "?",
+)
 OURS = ["bare", "floor", "bare-503", "ours-env", "ours-file", "ours-memory", "ours-toml", "ours-on"]
 
 
@@ -74,6 +80,13 @@ def test_a_worker_process_checks_and_times_one_short_round(tmp_path: Path) -> No
     assert sorted(measured["rounds"][0]["cpu"]["throughput"]) == sorted(names)
     assert set(measured["ratios"]) == {"floor/bare", "ours-env/bare", "ours-memory/bare"}
     assert set(measured["clocks"]) == {"cpu", "wall"}
+    # The report keeps its sections; a budget whose ratio was not measured never passes.
+    results = {"paired": [measured], "skipped": {"HTTP harness": "not run here"}, "meta": META}
+    budgets = evaluate(results)
+    report = render(results, budgets)
+    for heading in ("## Machine", "## Budgets", "## Variants", "### Maintenance off", "## Not measured"):
+        assert f"\n{heading}" in report
+    assert [budget.status for budget in budgets if budget.where.startswith("HTTP")] == ["not measured"] * 2
 
 
 @pytest.mark.anyio
