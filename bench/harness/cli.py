@@ -19,14 +19,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from fastapi_maintenance import __version__
+
 from .budgets import evaluate
 from .http_load import run_http
 from .paired import run_paired
-from .processes import BENCH_DIR, REPO_ROOT, private_redis
+from .processes import REPO_ROOT, private_redis
 from .report import render
 from .variants import BuildContext
 
-RESULTS_DIR = BENCH_DIR / "results"
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
 #: The groups measured in one process; every maintenance-off variant is compared with the bare app.
 OFF_VARIANTS = ["bare", "floor", "ours-env", "ours-file", "ours-memory", "ours-redis", "ours-toml"]
@@ -93,8 +95,6 @@ def metadata_block(arguments: List[str], wrk: Optional[str], rounds: str, clock:
         cpus = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
     commit = _output("git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD")
     dirty = _output("git", "-C", str(REPO_ROOT), "status", "--porcelain", "fastapi_maintenance")
-    from fastapi_maintenance import __version__
-
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "command": " ".join(["python bench/run.py", *arguments]),

@@ -15,8 +15,7 @@ from pathlib import Path
 from subprocess import Popen
 from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
 
-BENCH_DIR = Path(__file__).resolve().parent.parent
-REPO_ROOT = BENCH_DIR.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def pinned_cpus() -> Tuple[Optional[int], Optional[int]]:
