@@ -1,5 +1,5 @@
 """Benchmark harness for fastapi-maintenance: same-process interleaved rounds and HTTP rounds with wrk.
 
-Nothing here imports ``fastapi_maintenance`` at module level: the variants import it when built,
-in the worker and server processes, from this checkout.
+The variants import ``fastapi_maintenance`` from this checkout (``bench/run.py`` and the worker and
+server processes put the repository root first on the path).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -18,15 +19,21 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from .budgets import all_met, evaluate
-from .http_load import Places, run_http
-from .paired import ON_COMPARISONS, ON_VARIANTS, off_variants, run_paired
-from .processes import BENCH_DIR, REPO_ROOT
-from .redis_server import private_redis
-from .report import render
+from fastapi_maintenance import __version__
 
-RESULTS_DIR = BENCH_DIR / "results"
+from .budgets import evaluate
+from .http_load import run_http
+from .paired import run_paired
+from .processes import REPO_ROOT, private_redis
+from .report import render
+from .variants import BuildContext
+
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
+#: The groups measured in one process; every maintenance-off variant is compared with the bare app.
+OFF_VARIANTS = ["bare", "floor", "ours-env", "ours-file", "ours-memory", "ours-redis", "ours-toml"]
+ON_VARIANTS = ["bare", "bare-503", "ours-on"]
+ON_COMPARISONS = [("ours-on", "bare-503"), ("bare-503", "bare"), ("ours-on", "bare")]
 HTTP_VARIANTS = ["bare", "floor", "ours-env", "ours-file", "bare-503", "ours-on"]
 HTTP_COMPARISONS = [
     ("floor", "bare"),
@@ -63,9 +70,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, help="interleaved rounds per group (default 25; quick 5)")
     p.add_argument("--round-seconds", type=float, default=0.1, help="length of one variant's run in a round")
     p.add_argument("--clock", choices=["cpu", "wall"], default="cpu", help="clock the budgets are judged on")
-    http = p.add_mutually_exclusive_group()
-    http.add_argument("--http", dest="http", action="store_true", default=None, help="run the HTTP harness")
-    http.add_argument("--no-http", dest="http", action="store_false", help="skip the HTTP harness")
+    p.add_argument(
+        "--http", action=argparse.BooleanOptionalAction, help="run the HTTP harness (default: not quick)"
+    )
     p.add_argument("--http-routes", type=int, default=100)
     p.add_argument("--http-rounds", type=int, default=9)
     p.add_argument("--http-seconds", type=int, default=3, help="wrk -d, per variant per round")
@@ -79,45 +86,31 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _cpu_model() -> str:
-    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-        found = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
-    return found[0] if found else platform.processor() or "unknown"
-
-
 def _output(*command: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()
 
 
 def metadata_block(arguments: List[str], wrk: Optional[str], rounds: str, clock: str) -> Dict[str, Any]:
-    framework = " / ".join(metadata.version(name) for name in ("fastapi", "starlette", "pydantic", "anyio"))
+    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        cpus = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
     commit = _output("git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD")
     dirty = _output("git", "-C", str(REPO_ROOT), "status", "--porcelain", "fastapi_maintenance")
-    from fastapi_maintenance import __version__
-
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "command": " ".join(["python bench/run.py", *arguments]),
         "machine": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "cpu": _cpu_model(),
+        "cpu": cpus[0] if cpus else platform.processor() or "unknown",
         "cores": os.cpu_count(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "framework": framework,
+        "framework": " / ".join(
+            metadata.version(name) for name in ("fastapi", "starlette", "pydantic", "anyio")
+        ),
         "uvicorn": metadata.version("uvicorn"),
         "wrk": "not used" if wrk is None else _output(wrk, "--version").split(" Copyright", 1)[0],
         "ours": f"{__version__} (commit {commit or '?'}{', with local changes' if dirty else ''})",
         "rounds": rounds,
         "clock": clock,
     }
-
-
-def _redis_unavailable() -> Optional[str]:
-    """Why the Redis variant cannot run, or None when it can."""
-    try:
-        import redis  # noqa: F401
-    except ImportError:
-        return "the redis client library is not installed"
-    return None if shutil.which("redis-server") else "redis-server is not installed"
 
 
 def finish(results: Dict[str, Any], output: Optional[Path], check: bool) -> int:
@@ -130,12 +123,11 @@ def finish(results: Dict[str, Any], output: Optional[Path], check: bool) -> int:
     for budget in budgets:
         median = "-" if budget.median is None else f"{budget.median:.2f}x"
         log(f"budget {budget.status:>12}: {budget.description} [{budget.where}] {budget.ratio} = {median}")
-    if check and not all_met(budgets):
-        log("check: FAILED (a budget was missed or not measured)")
-        return 1
-    if check:
-        log("check: every budget met")
-    return 0
+    if not check:
+        return 0
+    met = all(budget.status == "pass" for budget in budgets)
+    log("check: every budget met" if met else "check: FAILED (a budget was missed or not measured)")
+    return 0 if met else 1
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
@@ -154,48 +146,48 @@ def main(argv: Optional[List[str]] = None) -> int:
     route_counts = arguments.routes or ([10, 50] if quick else [10, 50, 100, 1000])
     on_counts = arguments.on_routes or ([50] if quick else [50, 1000])
     rounds = arguments.rounds or (5 if quick else 25)
-    with_http = arguments.http if arguments.http is not None else not quick
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     output = arguments.output or (RESULTS_DIR / f"{stamp}-quick.md" if quick else DEFAULT_OUTPUT)
     skipped: Dict[str, str] = {}
-    wrk = shutil.which("wrk") if with_http else None
-    if with_http and wrk is None:
-        skipped["HTTP harness"] = "wrk is not installed (apt-get install wrk)"
-    elif not with_http:
+    wrk = None
+    if not (arguments.http if arguments.http is not None else not quick):
         skipped["HTTP harness"] = "skipped (--no-http, or --quick without --http)"
+    elif (wrk := shutil.which("wrk")) is None:
+        skipped["HTTP harness"] = "wrk is not installed (apt-get install wrk)"
 
     results: Dict[str, Any] = {"paired": [], "skipped": skipped}
     with ExitStack() as stack:
         redis_url: Optional[str] = None
-        why_not_redis = "skipped with --no-redis" if arguments.no_redis else _redis_unavailable()
-        if why_not_redis is None:
-            redis_url = stack.enter_context(private_redis())
-            if redis_url is None:
-                why_not_redis = "no redis-server could be started on 127.0.0.1"
-        if why_not_redis is not None:
-            skipped["Redis backend variant"] = why_not_redis
+        if arguments.no_redis:
+            skipped["Redis backend variant"] = "skipped with --no-redis"
+        elif importlib.util.find_spec("redis") is None:
+            skipped["Redis backend variant"] = "the redis client library is not installed"
+        elif (redis_url := stack.enter_context(private_redis())) is None:
+            skipped["Redis backend variant"] = (
+                "no redis-server could be started on 127.0.0.1 (is it installed?)"
+            )
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fastapi-maintenance-bench-")))
-        common: Dict[str, Any] = {
-            "rounds": rounds,
-            "round_seconds": arguments.round_seconds,
-            "log": log,
-            "clock": arguments.clock,
-            "redis_url": redis_url,
-        }
-        for count in route_counts:
-            names = off_variants(redis_url is not None)
-            comparisons = [(name, "bare") for name in names if name != "bare"]
-            label = f"off, same process, {count} routes"
-            results["paired"].append(run_paired(label, names, comparisons, count, workdir, **common))
-        for count in on_counts:
-            label = f"on, same process, {count} routes"
-            results["paired"].append(run_paired(label, ON_VARIANTS, ON_COMPARISONS, count, workdir, **common))
+        off_names = [name for name in OFF_VARIANTS if redis_url is not None or name != "ours-redis"]
+        off_comparisons = [(name, "bare") for name in off_names if name != "bare"]
+        groups = [("off", count, off_names, off_comparisons) for count in route_counts]
+        groups += [("on", count, ON_VARIANTS, ON_COMPARISONS) for count in on_counts]
+        for state, count, names, comparisons in groups:
+            measured = run_paired(
+                f"{state}, same process, {count} routes",
+                names,
+                comparisons,
+                BuildContext(count, workdir, redis_url),
+                rounds=rounds,
+                round_seconds=arguments.round_seconds,
+                log=log,
+                clock=arguments.clock,
+            )
+            results["paired"].append(measured)
         if wrk is not None:
             results["http"] = run_http(
                 HTTP_VARIANTS,
                 HTTP_COMPARISONS,
-                arguments.http_routes,
-                Places(workdir, redis_url),
+                BuildContext(arguments.http_routes, workdir, redis_url),
                 wrk=wrk,
                 rounds=arguments.http_rounds,
                 seconds=arguments.http_seconds,

@@ -3,45 +3,87 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from time import perf_counter, process_time
-from typing import Any, Dict, Optional
+from typing import Any, AsyncIterator, Dict, List
 
+import httpx
 from starlette.types import ASGIApp, Message
 
-from .traffic import DISTINCT_PATHS, Receive, StatusCounter, make_scope, traffic
+from .traffic import DISTINCT_PATHS, check_responses, traffic
+
+_HEADERS = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"bench"), (b"accept", b"*/*")]
 
 
-class Lifespan:
+def make_scope(path: str) -> Dict[str, Any]:
+    """An HTTP scope as uvicorn would build it for ``GET path``."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "scheme": "http",
+        "method": "GET",
+        "root_path": "",
+        "path": path,
+        "raw_path": path.encode("ascii"),
+        "query_string": b"",
+        "headers": _HEADERS,
+        "state": {},
+    }
+
+
+class Receive:
+    """One request without a body; afterwards waits, like a server, until the client goes away."""
+
+    __slots__ = ("_sent",)
+
+    def __init__(self) -> None:
+        self._sent = False
+
+    async def __call__(self) -> Message:
+        if not self._sent:
+            self._sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.get_running_loop().create_future()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+@asynccontextmanager
+async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
     """Runs the app's lifespan protocol around the benchmark, as a server would."""
+    incoming: asyncio.Queue[Message] = asyncio.Queue()
+    outgoing: asyncio.Queue[Message] = asyncio.Queue()
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._incoming: asyncio.Queue[Message] = asyncio.Queue()
-        self._outgoing: asyncio.Queue[Message] = asyncio.Queue()
-        self._task: Optional[asyncio.Task[None]] = None
-
-    async def _run(self) -> None:
+    async def run() -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
         try:
-            await self.app(scope, self._incoming.get, self._outgoing.put)
+            await app(scope, incoming.get, outgoing.put)
         except BaseException as exc:
-            await self._outgoing.put({"type": "lifespan.crashed", "message": repr(exc)})
+            await outgoing.put({"type": "lifespan.crashed", "message": repr(exc)})
             raise
 
-    async def _exchange(self, message: Message, expected: str) -> None:
-        await self._incoming.put(message)
-        answer = await asyncio.wait_for(self._outgoing.get(), timeout=30)
-        if answer["type"] != expected:
-            raise RuntimeError(f"lifespan: expected {expected}, got {answer}")
+    async def exchange(event: str) -> None:
+        await incoming.put({"type": f"lifespan.{event}"})
+        answer = await asyncio.wait_for(outgoing.get(), timeout=30)
+        if answer["type"] != f"lifespan.{event}.complete":
+            raise RuntimeError(f"lifespan {event}: the app answered {answer}")
 
-    async def startup(self) -> None:
-        self._task = asyncio.create_task(self._run())
-        await self._exchange({"type": "lifespan.startup"}, "lifespan.startup.complete")
+    task = asyncio.create_task(run())
+    await exchange("startup")
+    try:
+        yield
+    finally:
+        await exchange("shutdown")
+        await asyncio.wait_for(task, timeout=30)
 
-    async def shutdown(self) -> None:
-        await self._exchange({"type": "lifespan.shutdown"}, "lifespan.shutdown.complete")
-        if self._task is not None:
-            await asyncio.wait_for(self._task, timeout=30)
+
+async def check_app(app: ASGIApp, route_count: int, maintenance: bool, sample: int = 64) -> List[str]:
+    """Problems in the app's answers to a sample of the traffic (empty: all correct)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+        return await check_responses(client, route_count, maintenance, sample)
 
 
 class Driver:
@@ -54,12 +96,16 @@ class Driver:
         self.scopes = [make_scope(t.path) for t in traffic(route_count, distinct)]
         self.position = 0
         self.expected_status = 503 if maintenance else 200
+        self.unexpected = 0
 
-    async def run(self, count: int) -> Dict[str, Any]:
-        app, scopes, position = self.app, self.scopes, self.position
+    async def _send(self, message: Message) -> None:
+        """The timed loop's ``send``: counts wrong statuses, so a round that answered wrongly is caught too."""
+        if message["type"] == "http.response.start" and message["status"] != self.expected_status:
+            self.unexpected += 1
+
+    async def run(self, count: int) -> Dict[str, float]:
+        app, scopes, position, send = self.app, self.scopes, self.position, self._send
         size = len(scopes)
-        counter = StatusCounter(self.expected_status)
-        send = counter.send
         cpu_started = process_time()
         started = perf_counter()
         for offset in range(count):
@@ -67,7 +113,7 @@ class Driver:
         elapsed = perf_counter() - started
         cpu = process_time() - cpu_started
         self.position = (position + count) % size
-        return {"elapsed": elapsed, "cpu": cpu, "unexpected": counter.unexpected}
+        return {"wall": elapsed, "cpu": cpu}
 
 
 async def interleave(drivers: Dict[str, Driver], count: int, block: int) -> Dict[str, Any]:
@@ -79,19 +125,16 @@ async def interleave(drivers: Dict[str, Driver], count: int, block: int) -> Dict
     """
     names = list(drivers)
     times = {name: {"wall": 0.0, "cpu": 0.0} for name in names}
-    unexpected = dict.fromkeys(names, 0)
     blocks = max(1, count // block)
     for number in range(blocks):
         shift = number % len(names)
         for name in names[shift:] + names[:shift]:
-            result = await drivers[name].run(block)
-            times[name]["wall"] += result["elapsed"]
-            times[name]["cpu"] += result["cpu"]
-            unexpected[name] += result["unexpected"]
+            for clock, seconds in (await drivers[name].run(block)).items():
+                times[name][clock] += seconds
             # Untimed: let the event loop run between blocks, as a server's does between requests,
             # so a backend's background task (Redis's subscriber) is not starved for a whole round.
             await asyncio.sleep(0)
-    wrong = {name: found for name, found in unexpected.items() if found}
+    wrong = {name: driver.unexpected for name, driver in drivers.items() if driver.unexpected}
     if wrong:
         raise RuntimeError(f"requests answered with an unexpected status: {wrong}")
     return {"count": blocks * block, "times": times}

@@ -10,55 +10,49 @@ on this shared machine; side by side, whatever slows the machine slows both.
 Clocks: ``cpu`` is requests per CPU second of the server process (every
 thread, from /proc, in nanoseconds); ``wall`` is wrk's requests per second,
 which for two servers sharing a core is about half of what one would reach.
+Each server is this module run as a process of its own (``main`` below).
 """
 
 from __future__ import annotations
 
-import http.client
-import re
+import asyncio
+import json
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from string import Template
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
-from .processes import REPO_ROOT, child_env, free_port, pin, pinned_cpus
-from .stats import Round, analyse, rotated
-from .traffic import UNKNOWN_PATH, problem_with, traffic
-from .variants import variant
+import httpx
+import uvicorn
+
+from .processes import free_port, pinned_cpus, start_measured
+from .stats import Round, analyse
+from .traffic import check_responses, traffic
+from .variants import BuildContext, variant
 
 Log = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class Places:
-    """Where one HTTP run keeps its files, and the Redis server its Redis variant uses."""
-
-    workdir: Path
-    redis_url: Optional[str] = None
-
-
-_RATE = re.compile(r"Requests/sec:\s+([0-9.]+)")
-_TOTAL = re.compile(r"(\d+) requests in")
-_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
-_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
-
-
-def lua_script(paths: List[str]) -> str:
-    """A wrk script cycling through ``paths``, one per request."""
-    quoted = ",\n".join(f'  "{path}"' for path in paths)
-    return (
-        f"local paths = {{\n{quoted}\n}}\n"
-        "local count = #paths\n"
-        "local next_index = 0\n"
-        "request = function()\n"
-        "  next_index = next_index % count + 1\n"
-        '  return wrk.format("GET", paths[next_index])\n'
-        "end\n"
-    )
+#: The wrk script: cycles through the paths, one per request, and prints wrk's counts as JSON at the end.
+WRK_SCRIPT = Template(r"""
+local paths = {$paths}
+local count = #paths
+local index = 0
+request = function()
+  index = index % count + 1
+  return wrk.format("GET", paths[index])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "seconds": %.6f, "non_2xx": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
+end
+""")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -72,49 +66,22 @@ def cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-def get(port: int, path: str) -> Tuple[int, bytes, Optional[str]]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read(), response.getheader("Retry-After")
-    finally:
-        connection.close()
-
-
 class Server:
-    """One variant served by uvicorn in its own process."""
+    """One variant served by uvicorn in its own process, pinned to the measured core."""
 
-    def __init__(self, name: str, route_count: int, places: Places, *, suffix: str = "") -> None:
-        spec = variant(name)
+    def __init__(self, name: str, context: BuildContext, number: int) -> None:
         self.name = name
-        self.maintenance = spec.maintenance
-        self.route_count = route_count
+        self.maintenance = variant(name).maintenance
         self.port = free_port()
-        self.folder = places.workdir / f"http-{name}-{route_count}-{suffix}"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        command = [
-            sys.executable,
-            "-m",
-            "bench.harness.serve",
-            "--variant",
-            name,
-            "--routes",
-            str(route_count),
-        ]
-        command += ["--port", str(self.port), "--workdir", str(self.folder)]
-        if places.redis_url is not None:
-            command += ["--redis-url", places.redis_url]
-        self.log_path = self.folder / "stderr.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=child_env(spec.env),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        pin(self.process.pid, pinned_cpus()[1])
+        folder = context.workdir / f"http-{name}-{context.route_count}-{number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.log_path = folder / "stderr.log"
+        arguments = [name, context.route_count, self.port, folder, context.redis_url or ""]
+        with open(self.log_path, "wb") as log:
+            self.process = start_measured(
+                "http_load", arguments, variant(name).env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -122,26 +89,17 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server {self.name} exited:\n{self.log_path.read_text(errors='replace')}")
             try:
-                get(self.port, "/health")
+                httpx.get(f"{self.url}/health", timeout=10)
                 return
-            except OSError:
+            except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"server {self.name} did not start within {timeout} s") from None
                 time.sleep(0.1)
 
-    def check(self, sample: int = 32) -> List[str]:
-        """Problems in real HTTP responses to a sample of the traffic and an unknown path."""
-        problems = []
-        checks: List[Tuple[str, Optional[Dict[str, Any]]]] = [
-            (t.path, t.body) for t in traffic(self.route_count, sample)
-        ]
-        checks.append((UNKNOWN_PATH, None))
-        for path, expected in checks:
-            status, body, retry_after = get(self.port, path)
-            problem = problem_with(path, status, body, retry_after, self.maintenance, expected)
-            if problem is not None:
-                problems.append(problem)
-        return problems
+    async def check(self, route_count: int) -> List[str]:
+        """Problems in real HTTP answers to a sample of the traffic and an unknown path."""
+        async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:
+            return await check_responses(client, route_count, self.maintenance)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -151,28 +109,25 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self._log.close()
 
 
-def start_servers(names: List[str], route_count: int, places: Places, number: int) -> Dict[str, Server]:
-    """Start one server per variant, wait for each, and check its answers over HTTP."""
+@contextmanager
+def serving(names: List[str], context: BuildContext, number: int) -> Iterator[Dict[str, Server]]:
+    """One server per variant, started, checked over HTTP, and stopped afterwards whatever happens."""
     servers: Dict[str, Server] = {}
     try:
         for name in names:
-            servers[name] = Server(name, route_count, places, suffix=str(number))
+            servers[name] = Server(name, context, number)
         for server in servers.values():
             server.wait_ready()
-        problems = {name: server.check() for name, server in servers.items()}
-    except BaseException:
+        wrong = {name: asyncio.run(server.check(context.route_count)) for name, server in servers.items()}
+        wrong = {name: problems for name, problems in wrong.items() if problems}
+        if wrong:
+            raise RuntimeError(f"HTTP: wrong responses: {wrong}")
+        yield servers
+    finally:
         for server in servers.values():
             server.stop()
-        raise
-    wrong = {name: found for name, found in problems.items() if found}
-    if wrong:
-        for server in servers.values():
-            server.stop()
-        raise RuntimeError(f"HTTP: wrong responses: {wrong}")
-    return servers
 
 
 def start_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int) -> subprocess.Popen[str]:
@@ -185,34 +140,13 @@ def start_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int)
 
 
 def wrk_result(process: subprocess.Popen[str], seconds: int) -> Dict[str, Any]:
+    """The counts the script's ``done`` printed last, and the requests per second they make."""
     output, errors = process.communicate(timeout=seconds + 60)
     if process.returncode != 0:
         raise RuntimeError(f"wrk failed ({process.returncode}):\n{output}{errors}")
-    rate = _RATE.search(output)
-    total = _TOTAL.search(output)
-    if rate is None or total is None:
-        raise RuntimeError(f"cannot read wrk's output:\n{output}")
-    non_2xx = _NON_2XX.search(output)
-    socket_errors = _SOCKET_ERRORS.search(output)
-    return {
-        "rate": float(rate.group(1)),
-        "requests": int(total.group(1)),
-        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-        "socket_errors": sum(int(value) for value in socket_errors.groups()) if socket_errors else 0,
-    }
-
-
-def run_side_by_side(
-    wrk: str, servers: List[Server], script: Path, seconds: int, connections: int
-) -> List[Dict[str, Any]]:
-    """Load several servers at once for the same seconds; each result with its server's CPU seconds."""
-    before = [cpu_seconds(server.process.pid) for server in servers]
-    loads = [start_wrk(wrk, server.port, script, seconds, connections) for server in servers]
-    results = [wrk_result(load, seconds) for load in loads]
-    for server, result, started in zip(servers, results, before):
-        result["server_cpu"] = cpu_seconds(server.process.pid) - started
-        verify_load(server.name, server.maintenance, result)
-    return results
+    result: Dict[str, Any] = json.loads(output.splitlines()[-1])
+    result["rate"] = result["requests"] / result["seconds"]
+    return result
 
 
 def verify_load(name: str, maintenance: bool, result: Dict[str, Any]) -> None:
@@ -222,74 +156,86 @@ def verify_load(name: str, maintenance: bool, result: Dict[str, Any]) -> None:
         raise RuntimeError(f"HTTP {name}: unexpected answers under load: {result}")
 
 
-def _throughput(result: Dict[str, Any]) -> Dict[str, float]:
-    """Requests per CPU second of the server (``cpu``) and per elapsed second as wrk saw them (``wall``)."""
-    return {"cpu": result["requests"] / result["server_cpu"], "wall": result["rate"]}
+def run_side_by_side(
+    wrk: str, servers: List[Server], script: Path, seconds: int, connections: int
+) -> Dict[str, Dict[str, Any]]:
+    """Load several servers at once for the same seconds; each result with its server's CPU seconds."""
+    before = [cpu_seconds(server.process.pid) for server in servers]
+    loads = [start_wrk(wrk, server.port, script, seconds, connections) for server in servers]
+    results = [wrk_result(load, seconds) for load in loads]
+    for server, result, started in zip(servers, results, before):
+        result["server_cpu"] = cpu_seconds(server.process.pid) - started
+        verify_load(server.name, server.maintenance, result)
+    return {server.name: result for server, result in zip(servers, results)}
+
+
+def rotated(names: Sequence[str], round_number: int) -> List[str]:
+    """The order for one round: rotated each round, reversed every other cycle, so no variant keeps a slot."""
+    shift = round_number % len(names)
+    order = list(names[shift:]) + list(names[:shift])
+    if (round_number // len(names)) % 2:
+        order.reverse()
+    return order
+
+
+def _throughput(result: Dict[str, Any], clock: str) -> float:
+    """Requests per CPU second of the server (``cpu``), or per elapsed second as wrk saw them (``wall``)."""
+    return float(result["requests"] / result["server_cpu"] if clock == "cpu" else result["rate"])
 
 
 def run_http(
     names: List[str],
     comparisons: List[Tuple[str, str]],
-    route_count: int,
-    places: Places,
+    context: BuildContext,
     *,
     wrk: str,
     rounds: int,
     seconds: int,
     connections: int,
     log: Log,
-    reference: str = "bare",
     clock: str = "cpu",
 ) -> Dict[str, Any]:
+    """``rounds`` rounds in which every variant other than ``bare`` is loaded side by side with it."""
     log(
-        f"HTTP: {', '.join(names)}; {route_count} routes, {rounds} rounds of {seconds} s each, wrk -c{connections}"
+        f"HTTP: {', '.join(names)}; {context.route_count} routes, {rounds} rounds of {seconds} s, wrk -c{connections}"
     )
-    script = places.workdir / f"paths-{route_count}.lua"
-    script.write_text(lua_script([t.path for t in traffic(route_count)]), encoding="utf-8")
+    script = context.workdir / f"paths-{context.route_count}.lua"
+    paths = ", ".join(f'"{target.path}"' for target in traffic(context.route_count))
+    script.write_text(WRK_SCRIPT.substitute(paths=paths), encoding="utf-8")
+    others = [name for name in names if name != "bare"]
     raw: List[Dict[str, Any]] = []
-    others = [name for name in names if name != reference]
     measured_rounds: List[Dict[str, Round]] = []
     for number in range(rounds):
+        measured: Dict[str, Round] = {
+            each: {"throughput": {}, "relative": {"bare": 1.0}} for each in ("cpu", "wall")
+        }
+        bare_runs: Dict[str, List[float]] = {"cpu": [], "wall": []}
         # Fresh server processes every round: a process's own speed (memory layout, hash seed, the
         # core it lands on) varies by several percent, and must average out rather than persist.
-        servers = start_servers(names, route_count, places, number)
-        try:
+        with serving(names, context, number) as servers:
             for server in servers.values():
                 wrk_result(start_wrk(wrk, server.port, script, 1, connections), 1)  # warm-up
-            measured: Dict[str, Round] = {
-                "cpu": {"throughput": {}, "relative": {reference: 1.0}},
-                "wall": {"throughput": {}, "relative": {reference: 1.0}},
-            }
-            reference_runs: Dict[str, List[float]] = {"cpu": [], "wall": []}
             for name in rotated(others, number):
-                pair = [servers[reference], servers[name]]
+                pair = [servers["bare"], servers[name]]
                 if number % 2:
                     pair.reverse()  # which wrk starts first alternates too
-                results = {
-                    server.name: result
-                    for server, result in zip(pair, run_side_by_side(wrk, pair, script, seconds, connections))
-                }
-                for variant_name, result in results.items():
-                    raw.append({"round": number, "variant": variant_name, "paired_with": name, **result})
-                ours, bare = _throughput(results[name]), _throughput(results[reference])
+                results = run_side_by_side(wrk, pair, script, seconds, connections)
+                raw += [{"round": number, "variant": v, "paired_with": name, **r} for v, r in results.items()]
                 for each in ("cpu", "wall"):
-                    measured[each]["throughput"][name] = ours[each]
-                    measured[each]["relative"][name] = ours[each] / bare[each]
-                    reference_runs[each].append(bare[each])
-            for each, runs in reference_runs.items():
-                measured[each]["throughput"][reference] = statistics.fmean(runs)
-            measured_rounds.append(measured)
-        finally:
-            for server in servers.values():
-                server.stop()
-        shown = measured_rounds[-1][clock]
-        relative = shown["relative"]
+                    ours, bare = _throughput(results[name], each), _throughput(results["bare"], each)
+                    measured[each]["throughput"][name] = ours
+                    measured[each]["relative"][name] = ours / bare
+                    bare_runs[each].append(bare)
+        for each, runs in bare_runs.items():
+            measured[each]["throughput"]["bare"] = statistics.fmean(runs)
+        measured_rounds.append(measured)
+        shown = measured[clock]
         log(
-            f"  round {number + 1}/{rounds} ({clock}): {reference} {shown['throughput'][reference]:.0f}/s; "
-            + ", ".join(f"{n} {relative[n]:.2f}" for n in others)
+            f"  round {number + 1}/{rounds} ({clock}): bare {shown['throughput']['bare']:.0f}/s; "
+            + ", ".join(f"{name} {shown['relative'][name]:.2f}" for name in others)
         )
     return {
-        "route_count": route_count,
+        "route_count": context.route_count,
         "seconds": seconds,
         "connections": connections,
         "variants": names,
@@ -297,3 +243,15 @@ def run_http(
         "wrk": raw,
         **analyse(measured_rounds, names, comparisons, clock),
     }
+
+
+def main() -> int:
+    """A server process: ``python -m bench.harness.http_load VARIANT ROUTES PORT WORKDIR REDIS_URL``."""
+    name, routes, port, workdir, redis_url = sys.argv[1:]
+    app = variant(name).build(BuildContext(int(routes), Path(workdir), redis_url or None))
+    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

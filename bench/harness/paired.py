@@ -8,39 +8,25 @@ bench.harness.paired``), pinned to one core, with the environment its variants n
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import subprocess
 import sys
+from contextlib import AsyncExitStack
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
-from .drive import Driver, Lifespan, interleave
-from .processes import REPO_ROOT, child_env, pin, pinned_cpus
+from .drive import Driver, check_app, interleave, lifespan
+from .processes import start_measured
 from .stats import Round, analyse
-from .traffic import STATIC_EVERY, check_app
+from .traffic import STATIC_EVERY
 from .variants import BuildContext, variant
 
 Log = Callable[[str], None]
+#: One block holds one request to a static route, so every block costs a router the same.
 BLOCK = STATIC_EVERY
 CALIBRATION = 10 * BLOCK
-
-
-def off_variants(redis: bool) -> List[str]:
-    return [
-        "bare",
-        "floor",
-        "ours-env",
-        "ours-file",
-        "ours-memory",
-        *(["ours-redis"] if redis else []),
-        "ours-toml",
-    ]
-
-
-ON_VARIANTS = ["bare", "bare-503", "ours-on"]
-ON_COMPARISONS = [("ours-on", "bare-503"), ("bare-503", "bare"), ("ours-on", "bare")]
 
 
 def group_env(names: Sequence[str]) -> Dict[str, str]:
@@ -55,88 +41,76 @@ def group_env(names: Sequence[str]) -> Dict[str, str]:
     return environment
 
 
-def _round(answer: Dict[str, Any], reference: str) -> Dict[str, Round]:
+def _round(answer: Dict[str, Any]) -> Dict[str, Round]:
+    """Each variant's throughput, and relative to the bare app's in the same round, on both clocks."""
     measured: Dict[str, Round] = {}
     for clock in ("cpu", "wall"):
         throughput = {name: answer["count"] / times[clock] for name, times in answer["times"].items()}
-        relative = {name: value / throughput[reference] for name, value in throughput.items()}
+        relative = {name: value / throughput["bare"] for name, value in throughput.items()}
         measured[clock] = {"throughput": throughput, "relative": relative}
     return measured
 
 
 async def measure(
-    names: Sequence[str],
-    route_count: int,
-    workdir: Path,
-    *,
-    rounds: int,
-    round_seconds: float,
-    redis_url: Optional[str] = None,
-    log: Log = lambda line: None,
+    names: Sequence[str], context: BuildContext, *, rounds: int, round_seconds: float, log: Log
 ) -> List[Dict[str, Round]]:
     """Build the variants here, check their answers, calibrate, then time ``rounds`` interleaved rounds."""
-    context = BuildContext(route_count, workdir, redis_url)
     apps = {name: variant(name).build(context) for name in names}
-    lifespans = [Lifespan(app) for app in apps.values()]
-    for lifespan in lifespans:
-        await lifespan.startup()
-    try:
+    async with AsyncExitStack() as stack:
+        for app in apps.values():
+            await stack.enter_async_context(lifespan(app))
+        count = context.route_count
         problems = [
-            f"{name}: {p}"
+            f"{name}: {problem}"
             for name, app in apps.items()
-            for p in await check_app(app, route_count, variant(name).maintenance)
+            for problem in await check_app(app, count, variant(name).maintenance)
         ]
         if problems:
             raise RuntimeError(f"wrong responses: {problems}")
-        drivers = {name: Driver(app, variant(name).maintenance, route_count) for name, app in apps.items()}
+        drivers = {name: Driver(app, variant(name).maintenance, count) for name, app in apps.items()}
         await interleave(drivers, CALIBRATION, BLOCK)  # warm-up
-        elapsed = sum(
-            times["wall"] for times in (await interleave(drivers, CALIBRATION, BLOCK))["times"].values()
-        )
+        calibration = await interleave(drivers, CALIBRATION, BLOCK)
+        elapsed = sum(times["wall"] for times in calibration["times"].values())
         wanted = int(round_seconds * len(names) * CALIBRATION / elapsed)
-        count = max(BLOCK, wanted - wanted % BLOCK)
+        per_round = max(BLOCK, wanted - wanted % BLOCK)
         measured: List[Dict[str, Round]] = []
         for number in range(rounds):
-            measured.append(_round(await interleave(drivers, count, BLOCK), "bare"))
+            measured.append(_round(await interleave(drivers, per_round, BLOCK)))
             relative = measured[-1]["cpu"]["relative"]
-            log(
-                f"  round {number + 1}/{rounds} (cpu): "
-                + ", ".join(f"{n} {relative[n]:.3f}" for n in names if n != "bare")
-            )
+            shown = ", ".join(f"{name} {relative[name]:.3f}" for name in names if name != "bare")
+            log(f"  round {number + 1}/{rounds} (cpu): {shown}")
         return measured
-    finally:
-        for lifespan in lifespans:
-            await lifespan.shutdown()
 
 
 def run_paired(
     label: str,
     names: List[str],
     comparisons: List[Tuple[str, str]],
-    route_count: int,
-    workdir: Path,
+    context: BuildContext,
     *,
     rounds: int,
     round_seconds: float,
     log: Log,
     clock: str = "cpu",
-    redis_url: Optional[str] = None,
 ) -> Dict[str, Any]:
     """One group in a fresh worker process pinned to the measured core; its rounds analysed."""
     log(f"in-process, same process: {label}: {', '.join(names)}")
-    command = [sys.executable, "-m", "bench.harness.paired", ",".join(names), str(route_count), str(workdir)]
-    command += [str(rounds), str(round_seconds), redis_url or ""]
-    worker = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=child_env(group_env(names)), stdout=subprocess.PIPE, text=True
-    )
-    pin(worker.pid, pinned_cpus()[1])
+    arguments = [
+        ",".join(names),
+        context.route_count,
+        context.workdir,
+        rounds,
+        round_seconds,
+        context.redis_url or "",
+    ]
+    worker = start_measured("paired", arguments, group_env(names), stdout=subprocess.PIPE, text=True)
     output, _ = worker.communicate(timeout=600 + rounds * round_seconds * len(names) * 4)
     if worker.returncode != 0:
         raise RuntimeError(f"{label}: the worker exited with {worker.returncode} (its error is above)")
     measured: List[Dict[str, Round]] = json.loads(output)
     return {
         "label": label,
-        "route_count": route_count,
+        "route_count": context.route_count,
         "variants": names,
         "block": BLOCK,
         "rounds": measured,
@@ -144,23 +118,15 @@ def run_paired(
     }
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.harness.paired")
-    for name in ("variants", "routes", "workdir", "rounds", "round_seconds", "redis_url"):
-        parser.add_argument(name)
-    arguments = parser.parse_args(argv)
-    measured = asyncio.run(
-        measure(
-            arguments.variants.split(","),
-            int(arguments.routes),
-            Path(arguments.workdir),
-            rounds=int(arguments.rounds),
-            round_seconds=float(arguments.round_seconds),
-            redis_url=arguments.redis_url or None,
-            log=lambda line: print(line, file=sys.stderr, flush=True),
-        )
+def main() -> int:
+    """The worker: measure the group given on the command line, print the rounds as JSON."""
+    names, route_count, workdir, rounds, round_seconds, redis_url = sys.argv[1:]
+    context = BuildContext(int(route_count), Path(workdir), redis_url or None)
+    log = partial(print, file=sys.stderr, flush=True)
+    group = measure(
+        names.split(","), context, rounds=int(rounds), round_seconds=float(round_seconds), log=log
     )
-    print(json.dumps(measured))
+    print(json.dumps(asyncio.run(group)))
     return 0
 
 

@@ -1,14 +1,21 @@
-"""Child processes of the benchmark: where they run, their environment, and the core each is pinned to."""
+"""Child processes of the benchmark: where they run, their environment, the core each is pinned to,
+and a private redis-server on 127.0.0.1 for the Redis variant, so no other user's keys are touched."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple
+from subprocess import Popen
+from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
 
-BENCH_DIR = Path(__file__).resolve().parent.parent
-REPO_ROOT = BENCH_DIR.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def pinned_cpus() -> Tuple[Optional[int], Optional[int]]:
@@ -23,19 +30,21 @@ def pinned_cpus() -> Tuple[Optional[int], Optional[int]]:
     return allowed[0], allowed[-1]
 
 
-def pin(pid: int, cpu: Optional[int]) -> None:
-    if cpu is not None:
-        os.sched_setaffinity(pid, {cpu})
-
-
-def child_env(extra: Mapping[str, str]) -> Dict[str, str]:
-    """This environment without maintenance settings, with this checkout importable, plus ``extra``."""
+def start_measured(
+    module: str, arguments: Sequence[object], env: Mapping[str, str], **popen: Any
+) -> Popen[Any]:
+    """``python -m bench.harness.<module> ARGUMENTS`` pinned to the measured core, importing this checkout,
+    with no maintenance settings from this environment but ``env``."""
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith("FASTAPI_MAINTENANCE_")
     }
-    environment["PYTHONPATH"] = str(REPO_ROOT)
-    environment.update(extra)
-    return environment
+    environment.update(env, PYTHONPATH=str(REPO_ROOT))
+    command = [sys.executable, "-m", f"bench.harness.{module}", *map(str, arguments)]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment, **popen)
+    measured_cpu = pinned_cpus()[1]
+    if measured_cpu is not None:
+        os.sched_setaffinity(process.pid, {measured_cpu})
+    return process
 
 
 def free_port() -> int:
@@ -43,3 +52,36 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def _answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def private_redis() -> Iterator[Optional[str]]:
+    """Yield the URL of a fresh redis-server on a free loopback port, or None when none can run."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as folder:
+        command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            while not _answers_ping(port):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    yield None
+                    return
+                time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

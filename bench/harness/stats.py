@@ -10,57 +10,17 @@ processes competing for the cores do not inflate).
 from __future__ import annotations
 
 import statistics
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, Sequence, Tuple
 
 Round = Dict[str, Dict[str, float]]
 
 
 def summary(values: Sequence[float]) -> Dict[str, float]:
-    """Median, quartiles (IQR) and extremes of a series."""
-    if not values:
-        raise ValueError("no values to summarise")
-    ordered = sorted(values)
-    if len(ordered) >= 2:
-        q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
-    else:
-        q1 = q3 = ordered[0]
-    return {
-        "median": statistics.median(ordered),
-        "q1": q1,
-        "q3": q3,
-        "min": ordered[0],
-        "max": ordered[-1],
-        "n": float(len(ordered)),
-    }
-
-
-def rotated(names: Sequence[str], round_number: int) -> List[str]:
-    """The order for one round: rotated each round, reversed every other cycle, so no variant keeps a slot."""
-    if not names:
-        return []
-    shift = round_number % len(names)
-    order = list(names[shift:]) + list(names[:shift])
-    if (round_number // len(names)) % 2:
-        order.reverse()
-    return order
-
-
-def paired_ratios(rounds: Sequence[Round], numerator: str, denominator: str) -> List[float]:
-    """numerator / denominator within each round, both relative to their neighbouring reference runs."""
-    return [
-        measured["relative"][numerator] / measured["relative"][denominator]
-        for measured in rounds
-        if numerator in measured["relative"] and denominator in measured["relative"]
-    ]
-
-
-def analyse_clock(
-    rounds: Sequence[Round], names: Sequence[str], comparisons: Sequence[Tuple[str, str]]
-) -> Dict[str, Any]:
-    return {
-        "throughput": {name: summary([m["throughput"][name] for m in rounds]) for name in names},
-        "ratios": {f"{a}/{b}": summary(paired_ratios(rounds, a, b)) for a, b in comparisons},
-    }
+    """Median and quartiles (the interquartile range) of a series."""
+    if len(values) < 2:
+        return dict.fromkeys(("median", "q1", "q3"), values[0])
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return {"median": statistics.median(values), "q1": q1, "q3": q3}
 
 
 def analyse(
@@ -69,9 +29,18 @@ def analyse(
     comparisons: Sequence[Tuple[str, str]],
     primary: str,
 ) -> Dict[str, Any]:
-    """Throughput and ratio summaries for every clock; the primary clock's are also at the top level."""
-    clocks = {
-        clock: analyse_clock([measured[clock] for measured in rounds], names, comparisons)
-        for clock in rounds[0]
-    }
+    """Throughput and ratio summaries for every clock; the primary clock's are also at the top level.
+
+    A ratio a/b is taken within each round, from a and b each relative to the reference run beside them.
+    """
+    clocks: Dict[str, Any] = {}
+    for clock in rounds[0]:
+        measured = [each[clock] for each in rounds]
+        clocks[clock] = {
+            "throughput": {name: summary([m["throughput"][name] for m in measured]) for name in names},
+            "ratios": {
+                f"{a}/{b}": summary([m["relative"][a] / m["relative"][b] for m in measured])
+                for a, b in comparisons
+            },
+        }
     return {"clock": primary, "clocks": clocks, **clocks[primary]}

@@ -15,14 +15,19 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bench.harness.apps import build_app
-from bench.harness.drive import Driver, Lifespan, interleave
-from bench.harness.http_load import Places, run_http, verify_load
+from bench.harness.budgets import evaluate
+from bench.harness.drive import Driver, check_app, interleave, lifespan
+from bench.harness.http_load import run_http, verify_load
 from bench.harness.paired import group_env, run_paired
-from bench.harness.redis_server import private_redis
-from bench.harness.traffic import check_app
+from bench.harness.processes import private_redis
+from bench.harness.report import render
 from bench.harness.variants import BuildContext, variant
 
 ROUTES = 10
+META = dict.fromkeys(
+    ("date", "command", "machine", "cpu", "cores", "python", "framework", "uvicorn", "wrk", "ours", "rounds"),
+    "?",
+)
 OURS = ["bare", "floor", "bare-503", "ours-env", "ours-file", "ours-memory", "ours-toml", "ours-on"]
 
 
@@ -30,14 +35,12 @@ async def drive_in_process(name: str, tmp_path: Path, redis_url: Optional[str] =
     """Build the variant, start its lifespan, check its responses and run a few timed-loop requests."""
     spec = variant(name)
     app = spec.build(BuildContext(ROUTES, tmp_path, redis_url))
-    lifespan = Lifespan(app)
-    await lifespan.startup()
-    try:
+    async with lifespan(app):
         assert await check_app(app, ROUTES, spec.maintenance) == []
         # The timed loop counts every status that is not the expected one.
-        assert (await Driver(app, spec.maintenance, ROUTES, 64).run(50))["unexpected"] == 0
-    finally:
-        await lifespan.shutdown()
+        driver = Driver(app, spec.maintenance, ROUTES, 64)
+        await driver.run(50)
+        assert driver.unexpected == 0
 
 
 @pytest.mark.anyio
@@ -71,12 +74,19 @@ def test_a_worker_process_checks_and_times_one_short_round(tmp_path: Path) -> No
     comparisons = [(name, "bare") for name in names[1:]]
     # Raises if the worker found a wrong response, or if any timed response had the wrong status.
     measured = run_paired(
-        "off", names, comparisons, ROUTES, tmp_path, rounds=2, round_seconds=0.01, log=print
+        "off", names, comparisons, BuildContext(ROUTES, tmp_path), rounds=2, round_seconds=0.01, log=print
     )
     assert len(measured["rounds"]) == 2
     assert sorted(measured["rounds"][0]["cpu"]["throughput"]) == sorted(names)
     assert set(measured["ratios"]) == {"floor/bare", "ours-env/bare", "ours-memory/bare"}
     assert set(measured["clocks"]) == {"cpu", "wall"}
+    # The report keeps its sections; a budget whose ratio was not measured never passes.
+    results = {"paired": [measured], "skipped": {"HTTP harness": "not run here"}, "meta": META}
+    budgets = evaluate(results)
+    report = render(results, budgets)
+    for heading in ("## Machine", "## Budgets", "## Variants", "### Maintenance off", "## Not measured"):
+        assert f"\n{heading}" in report
+    assert [budget.status for budget in budgets if budget.where.startswith("HTTP")] == ["not measured"] * 2
 
 
 @pytest.mark.anyio
@@ -134,8 +144,7 @@ def test_http_harness_serves_and_loads_variants_side_by_side(tmp_path: Path) -> 
     measured = run_http(
         names,
         [("ours-env", "bare"), ("ours-on", "bare-503")],
-        ROUTES,
-        Places(tmp_path),
+        BuildContext(ROUTES, tmp_path),
         wrk=wrk,
         rounds=1,
         seconds=1,
