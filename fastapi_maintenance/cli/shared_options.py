@@ -14,7 +14,7 @@ import functools
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 import typer
 from typing_extensions import Annotated
@@ -80,24 +80,15 @@ UrlOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
 
 
-@dataclass(frozen=True)
-class _TargetOption:
-    """One option that fills a field of ``CliOptions``."""
-
-    parameter: str
-    field: str
-    annotation: Any
-
-
-#: In the order ``--help`` lists them.
-_TARGET_OPTIONS = (
-    _TargetOption("config", "config", ConfigOption),
-    _TargetOption("backend", "backend", BackendOption),
-    _TargetOption("var_name", "var_name", VarNameOption),
-    _TargetOption("file_path", "file_path", FilePathOption),
-    _TargetOption("app_spec", "app", AppOption),
-    _TargetOption("url", "url", UrlOption),
-)
+#: Each option that fills a field of ``CliOptions``, by that field's name, in the order ``--help`` lists them.
+_TARGET_OPTIONS: Dict[str, Any] = {
+    "config": ConfigOption,
+    "backend": BackendOption,
+    "var_name": VarNameOption,
+    "file_path": FilePathOption,
+    "app": AppOption,
+    "url": UrlOption,
+}
 _BEFORE_COMMAND_ONLY = frozenset({"url"})
 
 #: The parameters a decorated function declares to receive the shared options.
@@ -128,17 +119,17 @@ def with_shared_options(
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         declared = inspect.signature(function).parameters
         targets = [
-            t
-            for t in _TARGET_OPTIONS
-            if _OPTIONS in declared and (before_command or t.parameter not in _BEFORE_COMMAND_ONLY)
+            name
+            for name in _TARGET_OPTIONS
+            if _OPTIONS in declared and (before_command or name not in _BEFORE_COMMAND_ONLY)
         ]
         keyword = inspect.Parameter.KEYWORD_ONLY
         parameters = [inspect.Parameter(_CONTEXT, keyword, annotation=typer.Context)]
         for parameter in declared.values():
             if parameter.name == _OPTIONS:
                 parameters += [
-                    inspect.Parameter(t.parameter, keyword, default=None, annotation=t.annotation)
-                    for t in targets
+                    inspect.Parameter(name, keyword, default=None, annotation=_TARGET_OPTIONS[name])
+                    for name in targets
                 ]
             elif parameter.name == _JSON:
                 parameters.append(inspect.Parameter(_JSON, keyword, default=False, annotation=JsonOption))
@@ -149,11 +140,11 @@ def with_shared_options(
         def with_options(**given: Any) -> Any:
             ctx: typer.Context = given.pop(_CONTEXT)
             before = _given_before(ctx)
-            after = CliOptions(**{t.field: given.pop(t.parameter) for t in targets})
+            after = CliOptions(**{name: given.pop(name) for name in targets})
             ctx.obj = SharedOptions(
                 before.options.overlaid(after), given.pop(_JSON, False) or before.json_output
             )
-            passed = {_CONTEXT: ctx} if _CONTEXT in declared else {}
+            passed: Dict[str, Any] = {_CONTEXT: ctx} if _CONTEXT in declared else {}
             if _OPTIONS in declared:
                 passed[_OPTIONS] = ctx.obj.options
             if _JSON in declared:
