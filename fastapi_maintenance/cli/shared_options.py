@@ -22,7 +22,7 @@ from typing_extensions import Annotated
 from ..access.admin_tokens import TOKEN_ENV_VAR
 from .config import CliOptions
 
-__all__ = ["SharedOptions", "with_shared_options"]
+__all__ = ["with_shared_options"]
 
 ConfigOption = Annotated[
     Optional[Path],
@@ -96,15 +96,15 @@ _OPTIONS, _JSON, _CONTEXT = "options", "json_output", "ctx"
 
 
 @dataclass(frozen=True)
-class SharedOptions:
+class _SharedOptions:
     """The shared options in effect at one level of the command line (``ctx.obj``)."""
 
     options: CliOptions
     json_output: bool
 
 
-def _given_before(ctx: typer.Context) -> SharedOptions:
-    return ctx.obj if isinstance(ctx.obj, SharedOptions) else SharedOptions(CliOptions(), False)
+def _given_before(ctx: typer.Context) -> _SharedOptions:
+    return ctx.obj if isinstance(ctx.obj, _SharedOptions) else _SharedOptions(CliOptions(), False)
 
 
 def with_shared_options(
@@ -141,7 +141,7 @@ def with_shared_options(
             ctx: typer.Context = given.pop(_CONTEXT)
             before = _given_before(ctx)
             after = CliOptions(**{name: given.pop(name) for name in targets})
-            ctx.obj = SharedOptions(
+            ctx.obj = _SharedOptions(
                 before.options.overlaid(after), given.pop(_JSON, False) or before.json_output
             )
             passed: Dict[str, Any] = {_CONTEXT: ctx} if _CONTEXT in declared else {}
@@ -151,6 +151,8 @@ def with_shared_options(
                 passed[_JSON] = ctx.obj.json_output
             return function(**passed, **given)
 
+        # Typer reads both the signature and the type hints (``__annotations__``, which ``wraps`` copied
+        # from the function); both must describe the parameters Typer is to build options from.
         with_options.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         with_options.__annotations__ = {p.name: p.annotation for p in parameters}
         return with_options
