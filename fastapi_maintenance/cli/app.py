@@ -9,9 +9,7 @@ Every expected failure is one ``error: ...`` line on stderr and an exit code fro
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Optional
 
 import typer
@@ -19,7 +17,6 @@ from typer.core import TyperGroup
 from typing_extensions import Annotated
 
 from .. import __version__
-from ..access.admin_tokens import TOKEN_ENV_VAR
 from ..record import MaintenanceState
 from ..settings.model import window_schedule
 from ..settings.schema import schema_text
@@ -38,6 +35,7 @@ from .errors import (
 )
 from .output import Output
 from .settings_report import setting_rows
+from .shared_options import with_shared_options
 from .state import SwitchResult, collected_library_warnings, read_status, record_rows, switch_state
 from .switch_fields import UNTIL_FORMS, SwitchFields, switch_fields
 
@@ -125,61 +123,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ConfigOption = Annotated[
-    Optional[Path],
-    typer.Option(
-        "--config",
-        "-c",
-        metavar="PATH",
-        help="Config file (TOML or YAML). Default: $FASTAPI_MAINTENANCE_CONFIG, else ./maintenance.toml "
-        "or ./maintenance.yaml if present: the app's own rule.",
-        show_default=False,
-    ),
-]
-BackendOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--backend",
-        "-b",
-        metavar="VALUE",
-        help="Backend instead of the configured one: env, file (with --file-path), or a backend string "
-        "such as env:VAR, file:///path, redis://host:6379/0.",
-        show_default=False,
-    ),
-]
-VarNameOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--var-name", metavar="NAME", help="Environment variable of the env backend.", show_default=False
-    ),
-]
-FilePathOption = Annotated[
-    Optional[Path],
-    typer.Option("--file-path", metavar="PATH", help="State file of the file backend.", show_default=False),
-]
-AppOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--app",
-        "-a",
-        metavar="MODULE:ATTRIBUTE",
-        help="Import the app (like uvicorn main:app, from the working directory) and use the settings and "
-        "backend of its MaintenanceModeMiddleware. Not combined with --config or the backend options.",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
-UrlOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--url",
-        metavar="URL",
-        help=f"Drive the admin API of a running app (https://app.example/_maintenance) instead of a backend; "
-        f"the token comes from ${TOKEN_ENV_VAR}. Not combined with --config, --app or the backend options.",
-        show_default=False,
-    ),
-]
-
 
 def _show_version(value: bool) -> None:
     if value:
@@ -187,45 +130,19 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@dataclass(frozen=True)
-class _Shared:
-    """The options given before the command."""
-
-    options: CliOptions
-    json_output: bool
-
-
 @app.callback(invoke_without_command=True)
+@with_shared_options(before_command=True)
 def _global_options(
     ctx: typer.Context,
-    config: ConfigOption = None,
-    backend: BackendOption = None,
-    var_name: VarNameOption = None,
-    file_path: FilePathOption = None,
-    app_spec: AppOption = None,
-    url: UrlOption = None,
-    json_output: JsonOption = False,
+    options: CliOptions,
+    json_output: bool,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
-    ctx.obj = _Shared(CliOptions(config, backend, var_name, file_path, app_spec, url), json_output)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
-
-
-def _shared(ctx: typer.Context) -> _Shared:
-    return ctx.obj if isinstance(ctx.obj, _Shared) else _Shared(CliOptions(), False)
-
-
-def _options(ctx: typer.Context, given_after: CliOptions) -> CliOptions:
-    """Options given before the command, overlaid with those given after it."""
-    return _shared(ctx).options.overlaid(given_after)
-
-
-def _json(ctx: typer.Context, given_after: bool) -> bool:
-    return given_after or _shared(ctx).json_output
 
 
 def _warn_notes(output: Output, target: Target) -> None:
@@ -234,14 +151,10 @@ def _warn_notes(output: Output, target: Target) -> None:
 
 
 @app.command()
+@with_shared_options()
 def status(
-    ctx: typer.Context,
-    config: ConfigOption = None,
-    backend: BackendOption = None,
-    var_name: VarNameOption = None,
-    file_path: FilePathOption = None,
-    app_spec: AppOption = None,
-    json_output: JsonOption = False,
+    options: CliOptions,
+    json_output: bool,
     exit_code: Annotated[
         bool,
         typer.Option(
@@ -257,7 +170,6 @@ def status(
     Exit 0 whenever the state could be read (on or off), 3 when the backend is unreachable; with
     --exit-code, 0 for off and 10 for on.
     """
-    options = _options(ctx, CliOptions(config, backend, var_name, file_path, app_spec))
     output = Output()
     target = load_target(options)
     _warn_notes(output, target)
@@ -268,7 +180,7 @@ def status(
             if exc.exit_code == EXIT_BACKEND_UNAVAILABLE and options.original_backend_form:
                 raise CliError(exc.message, EXIT_ORIGINAL_FAILURE) from None
             raise
-    if _json(ctx, json_output):
+    if json_output:
         data = report.as_json()
         data["config"] = str(target.config_file) if target.config_file is not None else None
         if target.app is not None:
@@ -318,16 +230,14 @@ def _record_lines(output: Output, record: Optional[MaintenanceState], now: datet
         output.line(f"{label + ':':<18}{text}")
 
 
-def _switch(
-    ctx: typer.Context, value: bool, options: CliOptions, json_output: bool, fields: SwitchFields
-) -> None:
-    target = load_target(_options(ctx, options))
+def _switch(value: bool, options: CliOptions, json_output: bool, fields: SwitchFields) -> None:
+    target = load_target(options)
     output = Output()
     _warn_notes(output, target)
     _refuse_when_overridden(target, value)
     with collected_library_warnings() as warnings:
         result = switch_state(target.backend, value, fields)
-    if _json(ctx, json_output):
+    if json_output:
         output.json(result.as_json())
     else:
         output.line(_switch_line(output, result))
@@ -405,14 +315,10 @@ ActorOption = Annotated[
 
 
 @app.command()
+@with_shared_options()
 def on(
-    ctx: typer.Context,
-    config: ConfigOption = None,
-    backend: BackendOption = None,
-    var_name: VarNameOption = None,
-    file_path: FilePathOption = None,
-    app_spec: AppOption = None,
-    json_output: JsonOption = False,
+    options: CliOptions,
+    json_output: bool,
     message: MessageOption = None,
     for_: ForOption = None,
     until: UntilOption = None,
@@ -427,18 +333,14 @@ def on(
     app's hard switch (enabled = false) would keep it out of maintenance.
     """
     fields = switch_fields(message=message, for_=for_, until=until, reason=reason, actor=actor)
-    _switch(ctx, True, CliOptions(config, backend, var_name, file_path, app_spec), json_output, fields)
+    _switch(True, options, json_output, fields)
 
 
 @app.command()
+@with_shared_options()
 def off(
-    ctx: typer.Context,
-    config: ConfigOption = None,
-    backend: BackendOption = None,
-    var_name: VarNameOption = None,
-    file_path: FilePathOption = None,
-    app_spec: AppOption = None,
-    json_output: JsonOption = False,
+    options: CliOptions,
+    json_output: bool,
     reason: ReasonOption = None,
     actor: ActorOption = None,
 ) -> None:
@@ -448,24 +350,19 @@ def off(
     Exit 4, writing nothing, when the app's hard switch (enabled = true) would keep it in maintenance.
     """
     fields = switch_fields(reason=reason, actor=actor)
-    _switch(ctx, False, CliOptions(config, backend, var_name, file_path, app_spec), json_output, fields)
+    _switch(False, options, json_output, fields)
 
 
 @app.command()
+@with_shared_options()
 def check(
-    ctx: typer.Context,
-    config: ConfigOption = None,
-    backend: BackendOption = None,
-    var_name: VarNameOption = None,
-    file_path: FilePathOption = None,
-    app_spec: AppOption = None,
-    json_output: JsonOption = False,
+    options: CliOptions,
+    json_output: bool,
 ) -> None:
     """Validate the settings (config file and environment together) and print each value with its source.
 
     Exit 0 when valid, 1 with the problem otherwise. Secrets are never printed.
     """
-    options = _options(ctx, CliOptions(config, backend, var_name, file_path, app_spec))
     if options.url is not None:
         raise CliError(
             "check validates settings on this machine; with --url the app's own settings apply "
@@ -478,7 +375,7 @@ def check(
     backend_name = target.backend.describe()
     release_unused(target.backend)
     rows = setting_rows(target.settings, target.sources, backend_name)
-    if _json(ctx, json_output):
+    if json_output:
         data: dict[str, Any] = {
             "ok": True,
             "config": str(target.config_file) if target.config_file is not None else None,
@@ -508,17 +405,17 @@ def schema() -> None:
 
 
 @app.command("admin-token")
+@with_shared_options()
 def admin_token(
-    ctx: typer.Context,
     name: Annotated[
         str, typer.Argument(help="Who will use the token (letters, digits, '-', '_'), e.g. deploy-bot.")
     ],
-    json_output: JsonOption = False,
+    json_output: bool,
 ) -> None:
     """Print a new admin API token for NAME, once, and the settings lines that allow it (its hash only)."""
     created = create_admin_token(name)
     output = Output()
-    if _json(ctx, json_output):
+    if json_output:
         output.json(created.as_json())
         return
     for line in created.text_lines():
