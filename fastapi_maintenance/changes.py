@@ -3,7 +3,9 @@
 A keeper calls ``changed(old, new)`` when a record it peeks, reads or writes
 differs from the last one it saw. Callbacks never reach the request that
 happened to notice the change: a sync callback runs inline with its exception
-logged; an async one runs as a task of its own, its exception logged too.
+logged; an async one runs as a task of its own, its exception logged too. The
+same holds for a backend's ``describe()`` in the change line and for metrics
+observers told of a change or an outage: what they raise is logged, never served.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class ChangeNotifier:
     def changed(self, old: MaintenanceState, new: MaintenanceState) -> None:
         logger.info(
             "Maintenance state changed in %s: %s -> %s",
-            self.backend.describe(),
+            backend_label(self.backend),
             describe_state(old),
             describe_state(new),
         )
@@ -85,6 +87,24 @@ class ChangeNotifier:
         exc = task.exception()
         if exc is not None:
             logger.error("on_change callback raised", exc_info=(type(exc), exc, exc.__traceback__))
+
+
+def backend_label(backend: BaseStateBackend) -> str:
+    """``backend.describe()`` for a log line; one that raises names the backend by its class instead."""
+    try:
+        return str(backend.describe())
+    except Exception:
+        kind = type(backend).__name__
+        logger.exception("%s.describe() raised; the backend is named %s in logs", kind, kind)
+        return kind
+
+
+def notify_quietly(callback: Callable[..., Any], *args: Any) -> None:
+    """Call an observer's hook on a request's path; what it raises is logged, not passed to the request."""
+    try:
+        callback(*args)
+    except Exception:
+        logger.exception("maintenance observer %r raised; the request goes on", callback)
 
 
 def describe_state(state: MaintenanceState) -> str:

@@ -9,9 +9,11 @@ Resolution order for ``backend=None``:
 3. the most recently built middleware in the process, when it has a backend of
    its own (fastapi-maintenance 0.0.5's rule, kept for scripts and test code;
    held weakly; one built on the default backend clears it). Starlette builds
-   middleware at the first lifespan or request, so before that the backend
-   passed to the newest ``add_middleware(MaintenanceModeMiddleware, backend=...)``
-   declaration, or to ``from_config``, counts;
+   middleware at the first lifespan or request, so until the first middleware
+   in the process is built, the backend passed to the newest
+   ``add_middleware(MaintenanceModeMiddleware, backend=...)`` declaration, or to
+   ``from_config``, counts; once any is built, declarations no longer count (a
+   built app keeps its declaration, which must not capture a later app's calls);
 4. the default set by ``configure_backend``;
 5. the environment variable: one process-wide ``EnvVarBackend``, the same
    instance every middleware without a backend of its own uses, so overrides
@@ -60,6 +62,8 @@ class _Defaults:
     latest: Optional[Callable[[], Optional[MaintenanceModeMiddleware]]] = None
     #: Backends of ``from_config`` factories not yet built into an app, newest last (weakly).
     declared: ClassVar[List[Callable[[], Optional[BaseStateBackend]]]] = []
+    #: Whether any middleware has been built in this process: from then on, declarations do not count.
+    built_any: ClassVar[bool] = False
 
 
 def configured_backend() -> Optional[BaseStateBackend]:
@@ -92,6 +96,7 @@ def register_built(middleware: MaintenanceModeMiddleware) -> None:
     As in 0.0.5, only a middleware with a backend of its own counts: one built on the default backend
     clears the rule, so calls fall through to the default, which a later ``configure_backend`` sets.
     """
+    _Defaults.built_any = True
     backend = middleware.backend
     own = backend is not _Defaults.configured and backend is not _Defaults.fallback
     _Defaults.latest = weakref.ref(middleware) if own else None
@@ -119,14 +124,20 @@ def resolve_backend(backend: Optional[BaseStateBackend] = None) -> BaseStateBack
 
 
 def _declared_backend() -> Optional[BaseStateBackend]:
-    """The backend given to a middleware that is declared but not yet built, when that is unambiguous."""
+    """The backend given to a middleware that is declared but not yet built, when that is unambiguous.
+
+    Only before any middleware is built: a built app's declaration stays alive in its
+    ``user_middleware``, and would otherwise capture the calls meant for a later app.
+    """
+    if _Defaults.built_any:
+        return None
     for ref in reversed(_Defaults.declared):
         found = ref()
         if found is not None:
             return found
     # ``app.add_middleware(MaintenanceModeMiddleware, backend=...)`` only stores a declaration naming the
     # class; nothing of ours runs until Starlette builds the stack. Find those declarations by what refers
-    # to the class (a scan of tracked objects, made only when no middleware has been built).
+    # to the class (a scan of tracked objects, made only while no middleware has been built).
     from starlette.middleware import Middleware
 
     from .middleware import MaintenanceModeMiddleware

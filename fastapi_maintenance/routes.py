@@ -5,9 +5,13 @@ order and asks each one ``route.matches(scope)``, as the router does, entering
 ``Mount`` and ``Host`` routes with the child scope they return. An index by
 first path segment only narrows which routes are asked; a route whose literal
 first segment cannot be read off its own compiled regex is always asked.
+A route in a FastAPI included router is asked as FastAPI asks it: an
+``APIRoute`` whose class has its own ``matches`` gets the include's context in
+the scope and decides itself (the include's prefixed regex is not its answer).
 
 Fail closed: a route kind whose dispatch is not known (a custom ``BaseRoute``,
-a router subclass with its own dispatch) or an exception while matching gives
+a router subclass with its own dispatch, such an ``APIRoute`` when the include's
+context cannot be passed as FastAPI passes it) or an exception while matching gives
 ``DOUBT``, which the middleware treats as a reached, unmarked route that
 ``exempt_paths`` does not lift. ``NO_ROUTE`` is only given when the router
 itself would run no endpoint: its 404, its 405, or its trailing-slash redirect.
@@ -218,6 +222,13 @@ def _candidate(
 ) -> _Candidate:
     matches = effective.matches
     handle = getattr(type(original), "handle", None)
+    if _is_included_custom_matcher(original, matches, matchers):
+        # FastAPI dispatches an included APIRoute through the route's own ``matches``, with the
+        # include's context in the scope; a subclass's override decides, not the context's regex.
+        asked = _asking_through_context(original, getattr(matches, "__self__", None))
+        if asked is None:
+            return _Candidate(_matches_anything, _OPAQUE, DOUBT, None)
+        matches = asked
     if isinstance(original, (Route, WebSocketRoute)) and (
         handle in _STARLETTE_ENDPOINT_HANDLERS or handle in handlers
     ):
@@ -238,16 +249,57 @@ def _candidate(
     return _Candidate(matches, _OPAQUE, DOUBT, None)
 
 
+def _is_included_custom_matcher(original: BaseRoute, matches: Any, matchers: FrozenSet[Any]) -> bool:
+    """An APIRoute subclass with its own ``matches``, reached through an included router's context."""
+    own = getattr(type(original), "matches", None)
+    return (
+        _is_route_context(getattr(matches, "__self__", None))
+        and _is_api_route(original)
+        and own not in matchers
+        and own not in _STARLETTE_MATCHERS
+    )
+
+
+def _asking_through_context(
+    original: BaseRoute, context: Any
+) -> Optional[Callable[[Scope], Tuple[Match, Scope]]]:
+    """``original.matches`` called as FastAPI's included-router dispatch calls it, or None if that is unknown."""
+    try:
+        from fastapi.routing import _FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY, _FASTAPI_SCOPE_KEY
+    except ImportError:  # a FastAPI that passes the context some other way: fail closed
+        return None
+    if not isinstance(_FASTAPI_SCOPE_KEY, str) or not isinstance(_FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY, str):
+        return None
+    own_matches = original.matches
+
+    def matches(scope: Scope) -> Tuple[Match, Scope]:
+        fastapi_scope = scope.get(_FASTAPI_SCOPE_KEY)
+        fastapi_scope = dict(fastapi_scope) if isinstance(fastapi_scope, dict) else {}
+        fastapi_scope[_FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY] = context
+        return own_matches({**scope, _FASTAPI_SCOPE_KEY: fastapi_scope})
+
+    return matches
+
+
+def _matches_anything(scope: Scope) -> Tuple[Match, Scope]:
+    return Match.FULL, {}
+
+
+def _is_route_context(owner: Any) -> bool:
+    return type(owner).__name__ == "_EffectiveRouteContext"
+
+
 def _own_path_regex(matches: Any, matchers: FrozenSet[Any]) -> Optional[re.Pattern[str]]:
     """The compiled regex a route's own ``matches`` applies to the route path, when that is all it does."""
     function = getattr(matches, "__func__", None)
     owner = getattr(matches, "__self__", None)
     if function in _STARLETTE_MATCHERS or function in matchers:
         regex = getattr(owner, "path_regex", None)
-    elif type(owner).__name__ == "_EffectiveRouteContext" and _is_api_route(
-        getattr(owner, "original_route", None)
-    ):
-        regex = getattr(owner, "path_regex", None)  # FastAPI's included APIRoute: its own prefixed regex
+    elif _is_route_context(owner) and _is_api_route(original := getattr(owner, "original_route", None)):
+        # FastAPI's included APIRoute: its own prefixed regex, unless the route class matches otherwise.
+        if getattr(type(original), "matches", None) not in matchers:
+            return None
+        regex = getattr(owner, "path_regex", None)
     else:
         return None
     return regex if isinstance(regex, re.Pattern) else None

@@ -13,7 +13,7 @@ import anyio
 
 from .backends.base import BaseStateBackend, companion
 from .backends.outage import outage_of
-from .changes import ChangeListener, ChangeNotifier
+from .changes import ChangeListener, ChangeNotifier, notify_quietly
 from .record import MaintenanceState, plain
 from .settings.model import DEFAULT_BACKEND_TIMEOUT
 
@@ -105,9 +105,9 @@ class StateKeeper:
         elif old is not None:
             return
         for observer in self.observers:
-            observer.state_seen(old, state)
+            notify_quietly(observer.state_seen, old, state)
             if old is None:
-                observer.backend_reachable(True)
+                notify_quietly(observer.backend_reachable, True)
 
     def _failed(self, exc: BaseException) -> None:
         self._outage.began(f"{type(exc).__name__}: {exc}")

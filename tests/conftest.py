@@ -56,10 +56,13 @@ def _clean_maintenance_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[
         if name.startswith(SETTINGS_PREFIX):
             monkeypatch.delenv(name)
     saved = _Defaults.configured, _Defaults.fallback, _Defaults.latest, _Defaults.declared
+    saved_built_any = _Defaults.built_any
     _Defaults.configured = _Defaults.fallback = _Defaults.latest = None
     _Defaults.declared = []
+    _Defaults.built_any = False  # each test starts as a fresh process would: nothing built yet
     yield
     _Defaults.configured, _Defaults.fallback, _Defaults.latest, _Defaults.declared = saved
+    _Defaults.built_any = saved_built_any
 
 
 @pytest.fixture(scope="session")

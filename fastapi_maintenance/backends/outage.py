@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Callable, List, Optional
 
+from ..changes import backend_label, notify_quietly
 from .base import BaseStateBackend, companion
 
 __all__ = ["Outage", "outage_of"]
@@ -36,10 +37,10 @@ class Outage:
             return
         self.reason = reason
         for listener in self.listeners:
-            listener(False)
+            notify_quietly(listener, False)
         logger.warning(
             "Maintenance state backend %s failed (%s); the on_backend_error policy answers until it recovers.",
-            self.backend.describe(),
+            backend_label(self.backend),
             reason,
         )
 
@@ -49,8 +50,8 @@ class Outage:
             return
         self.reason = None
         for listener in self.listeners:
-            listener(True)
-        logger.info("Maintenance state backend %s recovered.", self.backend.describe())
+            notify_quietly(listener, True)
+        logger.info("Maintenance state backend %s recovered.", backend_label(self.backend))
 
     def forget(self) -> None:
         """Start afresh, logging nothing: the backend was closed, and a later failure is a new outage."""

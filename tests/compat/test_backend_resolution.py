@@ -327,6 +327,67 @@ def test_declared_apps_with_different_backends_are_not_guessed(tmp_path: Path) -
     assert READ_ONLY_WARNING in result["stderr"]
 
 
+@pytest.mark.parametrize("declaration", ["add_middleware", "from_config"])
+def test_a_built_apps_declaration_does_not_capture_a_later_default_backend_app(
+    tmp_path: Path, declaration: str
+) -> None:
+    """App A (file backend) is built and serving; app B on the default backend: overrides reach B.
+
+    A's declaration stays alive in its ``user_middleware`` (and ``from_config``'s backend in its
+    factory), but once a middleware is built, declarations no longer count. (The config file is not
+    named ``maintenance.toml``: B would read that one itself.)
+    """
+    (tmp_path / "app-a.toml").write_text('backend = { type = "file", path = "a.txt" }\n')
+    result = run_script(
+        f"""
+        import asyncio, json
+        from pathlib import Path
+        from fastapi import FastAPI
+        from httpx import ASGITransport, AsyncClient
+        from fastapi_maintenance import MaintenanceModeMiddleware, get_maintenance_mode, maintenance_mode_on
+        from fastapi_maintenance.backends import LocalFileBackend
+
+        app_a = FastAPI()
+        if {declaration!r} == "from_config":
+            app_a.add_middleware(MaintenanceModeMiddleware.from_config("app-a.toml"))
+        else:
+            app_a.add_middleware(MaintenanceModeMiddleware, backend=LocalFileBackend("a.txt"))
+
+        @app_a.get("/")
+        async def root_a():
+            return {{"app": "a"}}
+
+        app_b = FastAPI()
+        app_b.add_middleware(MaintenanceModeMiddleware)
+
+        @app_b.get("/")
+        async def root_b():
+            return {{"app": "b"}}
+
+        async def main():
+            seen = {{}}
+            async with AsyncClient(transport=ASGITransport(app=app_a), base_url="http://t") as client:
+                seen["a_first"] = (await client.get("/")).status_code
+            async with AsyncClient(transport=ASGITransport(app=app_b), base_url="http://t") as client:
+                seen["b_first"] = (await client.get("/")).status_code
+                async with maintenance_mode_on():
+                    seen["state_inside"] = await get_maintenance_mode()
+                    seen["b_inside"] = (await client.get("/")).status_code
+                seen["b_after"] = (await client.get("/")).status_code
+            seen["a_file"] = Path("a.txt").read_text() if Path("a.txt").exists() else None
+            print(json.dumps(seen))
+
+        asyncio.run(main())
+        """,
+        tmp_path,
+    )
+    assert (result["a_first"], result["b_first"]) == (200, 200)
+    assert result["state_inside"] is True
+    assert result["b_inside"] == 503
+    assert result["b_after"] == 200
+    assert result["a_file"] in (None, "0")  # A's file was never switched on
+
+
 def test_two_apps_in_one_process_keep_apart_during_requests(tmp_path: Path) -> None:
     """During a request, calls act on the serving app, whichever app was built last."""
     result = run_script(

@@ -2,7 +2,7 @@
 
 Hypothesis builds route tables of every kind (Starlette and FastAPI routes with every convertor,
 websocket routes, FastAPI's included routers, mounts with routes or a sub-app, hosts, a custom
-route kind), marks some endpoints with the decorators, picks ``exempt_paths`` and
+route kind, a FastAPI route class with its own case-blind ``matches``), marks some endpoints with the decorators, picks ``exempt_paths`` and
 ``maintenance_paths`` globs, and sends awkward requests (extra, empty and dot segments, trailing
 slashes, ``%2F``, other methods and hosts, websockets, a proxy ``root_path``). The oracle is the same
 app entered below the middleware: which endpoint the router runs, seen from its response. Then, through
@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 import anyio
 from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.responses import PlainTextResponse
+from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from starlette._utils import get_route_path
@@ -58,7 +59,7 @@ Mark = Optional[bool]
 
 @dataclass
 class Leaf:
-    kind: str  # "route" (Starlette), "api" (FastAPI), "ws", "custom"
+    kind: str  # "route" (Starlette), "api" (FastAPI), "caseless" (FastAPI, own matches), "ws", "custom"
     segments: Tuple[str, ...]  # literals, or ":convertor" for a parameter
     methods: Tuple[str, ...]
     mark: Mark
@@ -80,7 +81,7 @@ segment = st.one_of(
 )
 leaf = st.builds(
     Leaf,
-    kind=st.sampled_from(("route", "api", "api", "ws", "custom")),
+    kind=st.sampled_from(("route", "api", "api", "caseless", "ws", "custom")),
     segments=st.lists(segment, min_size=0, max_size=3).map(tuple),
     methods=st.sampled_from((("GET",), ("POST",), ("GET", "POST"))),
     mark=st.sampled_from((None, True, False)),
@@ -138,6 +139,13 @@ class _CustomRoute(BaseRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.endpoint(Request(scope, receive))
         await response(scope, receive, send)
+
+
+class _CaselessRoute(APIRoute):
+    """A FastAPI route class whose own ``matches`` ignores the case of the path, as FastAPI lets one write."""
+
+    def matches(self, scope: Scope) -> Tuple[Match, Scope]:
+        return super().matches({**scope, "path": scope["path"].lower()})
 
 
 class Builder:
@@ -203,9 +211,12 @@ class Builder:
                 router.add_api_websocket_route(path, self._mark(_api_socket(name), node.mark))
             elif node.kind == "custom":
                 router.routes.append(_CustomRoute(_custom_prefix(node), _text_endpoint(name)))
-            elif node.kind == "api":
+            elif node.kind in ("api", "caseless"):
                 router.add_api_route(
-                    path, self._mark(_api_endpoint(name), node.mark), methods=list(node.methods)
+                    path,
+                    self._mark(_api_endpoint(name), node.mark),
+                    methods=list(node.methods),
+                    route_class_override=_CaselessRoute if node.kind == "caseless" else APIRoute,
                 )
             else:
                 router.add_route(
@@ -343,7 +354,10 @@ def aimed_probes(table: List[Node]) -> st.SearchStrategy[Probe]:
         Probe,
         segments=st.lists(
             st.one_of(
-                st.sampled_from(literals), st.sampled_from(REQUEST_SEGMENTS), st.sampled_from(("", "%2F"))
+                st.sampled_from(literals),
+                st.sampled_from(literals).map(str.upper),  # for route classes that ignore case
+                st.sampled_from(REQUEST_SEGMENTS),
+                st.sampled_from(("", "%2F")),
             ),
             max_size=4,
         ).map(tuple),
