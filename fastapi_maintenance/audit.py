@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from .backends.base import BaseStateBackend
+from .changes import backend_label
 from .record import MaintenanceState
 
 audit_logger = logging.getLogger("fastapi_maintenance.audit")
@@ -26,11 +27,12 @@ def audit(action: str, state: MaintenanceState, backend: BaseStateBackend) -> No
     """Log one change made through this library: the record it stored (or served, on a read-only backend)."""
     until = state.until.isoformat() if state.until is not None else None
     why = state.reason
+    name = backend_label(backend)
     audit_logger.info(
         "maintenance %s: %s on %s%s%s%s",
         action,
         "on" if state.active else "off",
-        backend.describe(),
+        name,
         f", until {until}" if until else "",
         f", by {state.actor}" if state.actor else "",
         f", reason: {why}" if why else "",
@@ -41,6 +43,6 @@ def audit(action: str, state: MaintenanceState, backend: BaseStateBackend) -> No
             "until": until,
             "reason": why,
             "actor": state.actor,
-            "backend": backend.describe(),
+            "backend": name,
         },
     )

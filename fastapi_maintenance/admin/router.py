@@ -16,6 +16,7 @@ from fastapi.params import Depends as DependsParam
 from ..access.admin_tokens import AdminTokens
 from ..access.client_ip import ClientAddressResolver
 from ..backends.base import BackendUnavailable, BaseStateBackend
+from ..changes import backend_label
 from ..control import current_middleware, get_maintenance_state, resolve_backend, set_maintenance_mode
 from ..decorators import force_maintenance_mode_off
 from ..errors import MaintenanceConfigError
@@ -135,7 +136,7 @@ async def _read(target: BaseStateBackend) -> MaintenanceStateOut:
     except Exception:  # whatever the store raised, the answer says "unreachable", never a 500
         state, reachable = keeper_for(target).last_state, False
     return MaintenanceStateOut.of(
-        state, backend=target.describe(), reachable=reachable, hard_switch=hard_switch, windows=windows
+        state, backend=backend_label(target), reachable=reachable, hard_switch=hard_switch, windows=windows
     )
 
 
@@ -143,7 +144,7 @@ async def _write(target: BaseStateBackend, body: SwitchRequest, actor: Optional[
     if target.read_only:
         raise HTTPException(
             status_code=409,
-            detail=f"the backend {target.describe()} is read-only: the state cannot be switched at runtime",
+            detail=f"the backend {backend_label(target)} is read-only: the state cannot be switched at runtime",
         )
     try:
         if body.active:
@@ -160,7 +161,7 @@ async def _write(target: BaseStateBackend, body: SwitchRequest, actor: Optional[
             await set_maintenance_mode(False, target, reason=body.reason, actor=actor)
     except _STORE_ERRORS as exc:
         raise HTTPException(
-            status_code=503, detail=f"cannot write the maintenance state to {target.describe()}: {exc}"
+            status_code=503, detail=f"cannot write the maintenance state to {backend_label(target)}: {exc}"
         ) from None
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None

@@ -36,6 +36,11 @@ def _app(served: MemoryBackend, **router_options: object) -> FastAPI:
     return app
 
 
+def _parse_time(text: str) -> datetime:
+    """An RFC 3339 time as the API writes it (``Z`` for UTC, which ``fromisoformat`` reads only from 3.11)."""
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+
+
 def _bearer(token: str) -> Dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -72,7 +77,7 @@ async def test_switching_on_with_fields_and_off_again(caplog: pytest.LogCaptureF
         assert body["message"] == "Database upgrade"
         assert body["reason"] == "ticket 42"
         assert body["actor"] == "deploy-bot", "the actor of a change is the token's name"
-        until = datetime.fromisoformat(body["until"])
+        until = _parse_time(body["until"])
         assert timedelta(minutes=29) < until - datetime.now(timezone.utc) <= timedelta(minutes=30)
         assert body["since"] is not None
 
@@ -100,7 +105,7 @@ async def test_put_off_with_a_reason_and_until_as_a_date() -> None:
         on = await http.put(
             "/_maintenance/", headers=_bearer(DEPLOY), json={"active": True, "until": until.isoformat()}
         )
-        assert datetime.fromisoformat(on.json()["until"]) == until
+        assert _parse_time(on.json()["until"]) == until
         off = await http.put(
             "/_maintenance/", headers=_bearer(DEPLOY), json={"active": False, "reason": "done"}
         )
@@ -292,3 +297,24 @@ async def test_an_unreachable_backend_is_reported_not_a_500() -> None:
         write = await http.put("/_maintenance/", headers=_bearer(DEPLOY), json={"active": True})
         assert write.status_code == 503
         assert "cannot write the maintenance state" in write.json()["detail"]
+
+
+class _UnnamableBackend(MemoryBackend):
+    """A backend whose ``describe()`` is broken: the admin API names it by its class instead of failing."""
+
+    def describe(self) -> str:
+        raise RuntimeError("describe is broken")
+
+
+@pytest.mark.anyio
+async def test_a_backend_whose_describe_raises_is_named_by_its_class_not_a_500() -> None:
+    backend = _UnnamableBackend()
+    async with client_for(_app(backend)) as http:
+        state = await http.get("/_maintenance/", headers=_bearer(DEPLOY))
+        assert state.status_code == 200, state.text
+        assert state.json()["backend"] == "_UnnamableBackend"
+        switched = await http.put(
+            "/_maintenance/", headers=_bearer(DEPLOY), json={"active": True, "message": "m"}
+        )
+        assert switched.status_code == 200, switched.text
+        assert (await http.get("/")).status_code == 503
