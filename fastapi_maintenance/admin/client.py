@@ -2,8 +2,9 @@
 
 The CLI's ``--url`` mode uses it, so remote and local switches share one code path,
 one output and one set of exit codes. Deploy scripts can use it from Python too.
-The token is sent only over HTTPS (plain HTTP only to a loopback address), and TLS
-certificates are verified (``SSL_CERT_FILE`` names another CA bundle, as httpx documents).
+The token is sent only over HTTPS (plain HTTP only to a loopback address, and then never
+through a proxy named by ``HTTP_PROXY``/``ALL_PROXY``), and TLS certificates are verified
+(``SSL_CERT_FILE`` names another CA bundle, as httpx documents).
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class AdminApiBackend(BaseStateBackend):
         if not token or token != token.strip():
             raise ValueError("the admin token is empty or has surrounding whitespace")
         self.url = _check_url(url)
+        # Plain http (loopback only) must not be relayed by an environment proxy: the proxy would read the
+        # token. Over https a proxy only tunnels (CONNECT) and TLS still ends at the app, so it is honoured.
+        self._trust_env = urlsplit(self.url).scheme == "https"
         self._token = token
         self._timeout = timeout
         self._transport = transport
@@ -112,7 +116,11 @@ class AdminApiBackend(BaseStateBackend):
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         try:
             async with httpx.AsyncClient(
-                timeout=self._timeout, verify=True, transport=self._transport, follow_redirects=False
+                timeout=self._timeout,
+                verify=True,
+                transport=self._transport,
+                follow_redirects=False,
+                trust_env=self._trust_env,
             ) as client:
                 response = await client.request(method, self.url, headers=headers, json=body)
         except httpx.HTTPError as exc:
