@@ -54,9 +54,11 @@ def validate_token_name(name: str) -> str:
 def validate_token_hash(value: str) -> str:
     """A stored token hash: ``sha256:`` and 64 lowercase hex digits, as ``admin-token`` prints it."""
     if not isinstance(value, str) or _HASH.match(value) is None:
-        shown = value if isinstance(value, str) and len(value) <= 80 else f"{str(value)[:77]}..."
+        # The value is never shown: it may be the token itself, pasted where its hash belongs.
+        looks_like = isinstance(value, str) and split_admin_token(value) is not None
+        what = "looks like a token (NAME.SECRET), not its hash" if looks_like else "is not a token hash"
         raise ValueError(
-            f"{shown!r} is not a token hash: expected 'sha256:' followed by 64 lowercase hex digits, "
+            f"the value {what}: expected 'sha256:' followed by 64 lowercase hex digits, "
             "as printed by 'fastapi-maintenance admin-token NAME' (the settings never hold the token itself)"
         )
     return value
