@@ -188,7 +188,10 @@ def switched_state(
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name}= must be a string, got {type(value).__name__}")
     if duration is not None:
-        until = now + _as_timedelta(duration)
+        try:
+            until = now + _as_timedelta(duration)
+        except OverflowError:
+            raise ValueError(f"duration= is too long: {duration!r} ends after the year 9999") from None
     if until is not None:
         if not isinstance(until, datetime):
             raise TypeError(f"until= must be a timezone-aware datetime, got {type(until).__name__}")
@@ -216,7 +219,10 @@ def _as_timedelta(duration: Duration) -> timedelta:
     else:
         if not math.isfinite(duration):
             raise ValueError(f"duration= must be a finite number of seconds, got {duration!r}")
-        delta = timedelta(seconds=duration)
+        try:
+            delta = timedelta(seconds=duration)
+        except OverflowError:
+            raise ValueError(f"duration= is too long: {duration!r} seconds") from None
     if delta <= timedelta(0):
         raise ValueError(f"duration= must be positive, got {duration!r}")
     return delta
