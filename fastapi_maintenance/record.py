@@ -68,6 +68,11 @@ class MaintenanceState:
                     f"MaintenanceState.{name} must be timezone-aware (like datetime.now(timezone.utc)), "
                     f"got the naive {value.isoformat()}"
                 )
+            if not _in_utc_range(value):
+                raise ValueError(
+                    f"MaintenanceState.{name} {value.isoformat()} is out of range once converted to UTC "
+                    "(years 1 to 9999)"
+                )
 
     @property
     def is_plain(self) -> bool:
@@ -200,6 +205,10 @@ def switched_state(
                 f"until= must be timezone-aware (like datetime(..., tzinfo=timezone.utc)), got the naive "
                 f"{until.isoformat()}"
             )
+        if not _in_utc_range(until):
+            raise ValueError(
+                f"until= {until.isoformat()} is out of range once converted to UTC (years 1 to 9999)"
+            )
         if until <= now:
             raise ValueError(f"until= is not in the future: {until.isoformat()} (now is {now.isoformat()})")
     if message is None and until is None and reason is None and actor is None:
@@ -209,6 +218,15 @@ def switched_state(
         # Still on: keep when it started (unknown after a plain ``1``: better unknown than wrong).
         since = current.since if current is not None and current.in_effect(now) else now
     return MaintenanceState(active, message, until, reason, actor, since)
+
+
+def _in_utc_range(moment: datetime) -> bool:
+    """Whether ``moment`` stays a date-time once converted to UTC: readers show and compare it in UTC."""
+    try:
+        moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return False
+    return True
 
 
 def _as_timedelta(duration: Duration) -> timedelta:
