@@ -22,6 +22,7 @@ __all__ = [
     "ON",
     "Duration",
     "MaintenanceState",
+    "decode_active_record",
     "decode_record",
     "encode_state",
     "switched_state",
@@ -149,6 +150,29 @@ def decode_record(text: str) -> MaintenanceState:
     except (TypeError, ValueError) as exc:
         raise ValueError(str(exc)) from None
     return plain(active) if record.is_plain else record
+
+
+def decode_active_record(text: str) -> Optional[MaintenanceState]:
+    """An unreadable record that says ``"active": true``, with its unreadable fields dropped; else None.
+
+    Such a record still means "on": reading it as off would open the app because of a typo
+    in a message or a date, so readers keep it on and drop only what they cannot read.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("active") is not True:
+        return None
+    readable: Dict[str, Any] = {"active": True}
+    for name in _FIELDS[1:]:
+        field = {"active": True, name: data.get(name)}
+        try:
+            decode_record(json.dumps(field))
+        except ValueError:
+            continue
+        readable[name] = data.get(name)
+    return decode_record(json.dumps(readable))
 
 
 def _parse_datetime(name: str, text: str) -> datetime:
