@@ -20,6 +20,7 @@ __all__ = [
     "TOKEN_HASH_PATTERN",
     "TOKEN_NAME_PATTERN",
     "AdminTokens",
+    "check_admin_token",
     "hash_admin_token",
     "new_admin_token",
     "split_admin_token",
@@ -89,6 +90,27 @@ def split_admin_token(token: Union[str, bytes]) -> Optional[Tuple[str, bytes]]:
     if _NAME.match(text) is None:
         return None
     return text, data
+
+
+def check_admin_token(token: str) -> str:
+    """``token`` when it has a token's shape (``NAME.SECRET``, printable ASCII), else ValueError.
+
+    The caller sends it in an HTTP header, which carries ASCII only. The message never shows the
+    token: it is a secret, and error output ends up in CI logs.
+    """
+    if not isinstance(token, str) or not token:
+        raise ValueError("the admin token is empty")
+    if not token.isascii() or not token.isprintable() or any(char.isspace() for char in token):
+        raise ValueError(
+            "the admin token contains characters a token never has (non-ASCII, spaces or control "
+            "characters); tokens look like NAME.SECRET, as 'fastapi-maintenance admin-token NAME' prints them"
+        )
+    if split_admin_token(token) is None:
+        raise ValueError(
+            "the admin token does not look like a token (NAME.SECRET, as "
+            "'fastapi-maintenance admin-token NAME' prints it)"
+        )
+    return token
 
 
 class AdminTokens:

@@ -14,7 +14,7 @@ import json
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-from ..access.admin_tokens import TOKEN_ENV_VAR
+from ..access.admin_tokens import TOKEN_ENV_VAR, check_admin_token
 from ..backends.base import BackendUnavailable, BaseStateBackend
 from ..errors import require_extra
 from ..record import MaintenanceState, decode_record, plain
@@ -68,8 +68,7 @@ class AdminApiBackend(BaseStateBackend):
     logs_outages = True  # every failure becomes an exception for the caller; nothing to log here
 
     def __init__(self, url: str, token: str, *, timeout: float = 10.0, transport: Any = None) -> None:
-        if not token or token != token.strip():
-            raise ValueError("the admin token is empty or has surrounding whitespace")
+        check_admin_token(token)
         self.url = _check_url(url)
         # Plain http (loopback only) must not be relayed by an environment proxy: the proxy would read the
         # token. Over https a proxy only tunnels (CONNECT) and TLS still ends at the app, so it is honoured.
