@@ -22,6 +22,7 @@ __all__ = [
     "ON",
     "Duration",
     "MaintenanceState",
+    "decode_active_record",
     "decode_record",
     "encode_state",
     "switched_state",
@@ -67,6 +68,11 @@ class MaintenanceState:
                 raise ValueError(
                     f"MaintenanceState.{name} must be timezone-aware (like datetime.now(timezone.utc)), "
                     f"got the naive {value.isoformat()}"
+                )
+            if not _in_utc_range(value):
+                raise ValueError(
+                    f"MaintenanceState.{name} {value.isoformat()} is out of range once converted to UTC "
+                    "(years 1 to 9999)"
                 )
 
     @property
@@ -146,6 +152,29 @@ def decode_record(text: str) -> MaintenanceState:
     return plain(active) if record.is_plain else record
 
 
+def decode_active_record(text: str) -> Optional[MaintenanceState]:
+    """An unreadable record that says ``"active": true``, with its unreadable fields dropped; else None.
+
+    Such a record still means "on": reading it as off would open the app because of a typo
+    in a message or a date, so readers keep it on and drop only what they cannot read.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("active") is not True:
+        return None
+    readable: Dict[str, Any] = {"active": True}
+    for name in _FIELDS[1:]:
+        field = {"active": True, name: data.get(name)}
+        try:
+            decode_record(json.dumps(field))
+        except ValueError:
+            continue
+        readable[name] = data.get(name)
+    return decode_record(json.dumps(readable))
+
+
 def _parse_datetime(name: str, text: str) -> datetime:
     candidate = text.strip()
     if candidate.endswith(("Z", "z")):  # datetime.fromisoformat accepts "Z" only from Python 3.11
@@ -188,7 +217,10 @@ def switched_state(
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name}= must be a string, got {type(value).__name__}")
     if duration is not None:
-        until = now + _as_timedelta(duration)
+        try:
+            until = now + _as_timedelta(duration)
+        except OverflowError:
+            raise ValueError(f"duration= is too long: {duration!r} ends after the year 9999") from None
     if until is not None:
         if not isinstance(until, datetime):
             raise TypeError(f"until= must be a timezone-aware datetime, got {type(until).__name__}")
@@ -196,6 +228,10 @@ def switched_state(
             raise ValueError(
                 f"until= must be timezone-aware (like datetime(..., tzinfo=timezone.utc)), got the naive "
                 f"{until.isoformat()}"
+            )
+        if not _in_utc_range(until):
+            raise ValueError(
+                f"until= {until.isoformat()} is out of range once converted to UTC (years 1 to 9999)"
             )
         if until <= now:
             raise ValueError(f"until= is not in the future: {until.isoformat()} (now is {now.isoformat()})")
@@ -208,6 +244,15 @@ def switched_state(
     return MaintenanceState(active, message, until, reason, actor, since)
 
 
+def _in_utc_range(moment: datetime) -> bool:
+    """Whether ``moment`` stays a date-time once converted to UTC: readers show and compare it in UTC."""
+    try:
+        moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
 def _as_timedelta(duration: Duration) -> timedelta:
     if isinstance(duration, bool) or not isinstance(duration, (timedelta, int, float)):
         raise TypeError(f"duration= must be a timedelta or a number of seconds, got {duration!r}")
@@ -216,7 +261,10 @@ def _as_timedelta(duration: Duration) -> timedelta:
     else:
         if not math.isfinite(duration):
             raise ValueError(f"duration= must be a finite number of seconds, got {duration!r}")
-        delta = timedelta(seconds=duration)
+        try:
+            delta = timedelta(seconds=duration)
+        except OverflowError:
+            raise ValueError(f"duration= is too long: {duration!r} seconds") from None
     if delta <= timedelta(0):
         raise ValueError(f"duration= must be positive, got {duration!r}")
     return delta

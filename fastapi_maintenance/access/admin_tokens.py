@@ -20,6 +20,7 @@ __all__ = [
     "TOKEN_HASH_PATTERN",
     "TOKEN_NAME_PATTERN",
     "AdminTokens",
+    "check_admin_token",
     "hash_admin_token",
     "new_admin_token",
     "split_admin_token",
@@ -54,9 +55,11 @@ def validate_token_name(name: str) -> str:
 def validate_token_hash(value: str) -> str:
     """A stored token hash: ``sha256:`` and 64 lowercase hex digits, as ``admin-token`` prints it."""
     if not isinstance(value, str) or _HASH.match(value) is None:
-        shown = value if isinstance(value, str) and len(value) <= 80 else f"{str(value)[:77]}..."
+        # The value is never shown: it may be the token itself, pasted where its hash belongs.
+        looks_like = isinstance(value, str) and split_admin_token(value) is not None
+        what = "looks like a token (NAME.SECRET), not its hash" if looks_like else "is not a token hash"
         raise ValueError(
-            f"{shown!r} is not a token hash: expected 'sha256:' followed by 64 lowercase hex digits, "
+            f"the value {what}: expected 'sha256:' followed by 64 lowercase hex digits, "
             "as printed by 'fastapi-maintenance admin-token NAME' (the settings never hold the token itself)"
         )
     return value
@@ -87,6 +90,27 @@ def split_admin_token(token: Union[str, bytes]) -> Optional[Tuple[str, bytes]]:
     if _NAME.match(text) is None:
         return None
     return text, data
+
+
+def check_admin_token(token: str) -> str:
+    """``token`` when it has a token's shape (``NAME.SECRET``, printable ASCII), else ValueError.
+
+    The caller sends it in an HTTP header, which carries ASCII only. The message never shows the
+    token: it is a secret, and error output ends up in CI logs.
+    """
+    if not isinstance(token, str) or not token:
+        raise ValueError("the admin token is empty")
+    if not token.isascii() or not token.isprintable() or any(char.isspace() for char in token):
+        raise ValueError(
+            "the admin token contains characters a token never has (non-ASCII, spaces or control "
+            "characters); tokens look like NAME.SECRET, as 'fastapi-maintenance admin-token NAME' prints them"
+        )
+    if split_admin_token(token) is None:
+        raise ValueError(
+            "the admin token does not look like a token (NAME.SECRET, as "
+            "'fastapi-maintenance admin-token NAME' prints it)"
+        )
+    return token
 
 
 class AdminTokens:

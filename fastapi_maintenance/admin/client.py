@@ -2,8 +2,9 @@
 
 The CLI's ``--url`` mode uses it, so remote and local switches share one code path,
 one output and one set of exit codes. Deploy scripts can use it from Python too.
-The token is sent only over HTTPS (plain HTTP only to a loopback address), and TLS
-certificates are verified (``SSL_CERT_FILE`` names another CA bundle, as httpx documents).
+The token is sent only over HTTPS (plain HTTP only to a loopback address, and then never
+through a proxy named by ``HTTP_PROXY``/``ALL_PROXY``), and TLS certificates are verified
+(``SSL_CERT_FILE`` names another CA bundle, as httpx documents).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-from ..access.admin_tokens import TOKEN_ENV_VAR
+from ..access.admin_tokens import TOKEN_ENV_VAR, check_admin_token
 from ..backends.base import BackendUnavailable, BaseStateBackend
 from ..errors import require_extra
 from ..record import MaintenanceState, decode_record, plain
@@ -67,9 +68,11 @@ class AdminApiBackend(BaseStateBackend):
     logs_outages = True  # every failure becomes an exception for the caller; nothing to log here
 
     def __init__(self, url: str, token: str, *, timeout: float = 10.0, transport: Any = None) -> None:
-        if not token or token != token.strip():
-            raise ValueError("the admin token is empty or has surrounding whitespace")
+        check_admin_token(token)
         self.url = _check_url(url)
+        # Plain http (loopback only) must not be relayed by an environment proxy: the proxy would read the
+        # token. Over https a proxy only tunnels (CONNECT) and TLS still ends at the app, so it is honoured.
+        self._trust_env = urlsplit(self.url).scheme == "https"
         self._token = token
         self._timeout = timeout
         self._transport = transport
@@ -112,7 +115,11 @@ class AdminApiBackend(BaseStateBackend):
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         try:
             async with httpx.AsyncClient(
-                timeout=self._timeout, verify=True, transport=self._transport, follow_redirects=False
+                timeout=self._timeout,
+                verify=True,
+                transport=self._transport,
+                follow_redirects=False,
+                trust_env=self._trust_env,
             ) as client:
                 response = await client.request(method, self.url, headers=headers, json=body)
         except httpx.HTTPError as exc:

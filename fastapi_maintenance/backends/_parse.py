@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from ..record import MaintenanceState, decode_record, plain
+from ..record import MaintenanceState, decode_active_record, decode_record, plain
 
 #: Backend messages go to this child logger, as in 0.0.5; it propagates to "fastapi_maintenance".
 logger = logging.getLogger("fastapi_maintenance.backends")
@@ -67,20 +67,31 @@ def parse_record(raw: Optional[str]) -> Optional[MaintenanceState]:
 
 
 class RecordReader(StateReader):
-    """Reads stored texts as records, warning once per distinct unreadable text (which counts as off)."""
+    """Reads stored texts as records, warning once per distinct unreadable text.
+
+    An unreadable text counts as off, except a JSON object saying ``"active": true``: that one
+    counts as on with its unreadable fields dropped (fail closed: a bad date must not open the app).
+    """
 
     def record(self, raw: Optional[str]) -> MaintenanceState:
         parsed = parse_record(raw)
         if parsed is not None:
             return parsed
+        salvaged = decode_active_record(raw) if raw is not None and raw.lstrip().startswith("{") else None
+        if raw is not None and salvaged is not None:
+            if self._warned != raw:
+                self._warned = raw
+                logger.warning(
+                    "%s holds %r, a maintenance record with unreadable fields (%s); maintenance mode is "
+                    "treated as on, without those fields.",
+                    self.where,
+                    raw,
+                    _problem(raw),
+                )
+            return salvaged
         if self._warned != raw:
             self._warned = raw
-            detail = ""
-            if raw is not None and raw.lstrip().startswith("{"):
-                try:
-                    decode_record(raw)
-                except ValueError as exc:
-                    detail = f" ({exc})"
+            detail = f" ({_problem(raw)})" if raw is not None and raw.lstrip().startswith("{") else ""
             logger.warning(
                 "%s holds %r, not a recognised on/off value (use 1/0, yes/no, true/false, on/off) nor a "
                 "maintenance record (a JSON object)%s; maintenance mode is treated as off.",
@@ -89,3 +100,12 @@ class RecordReader(StateReader):
                 detail,
             )
         return plain(False)
+
+
+def _problem(raw: str) -> str:
+    """What ``decode_record`` finds wrong with ``raw``."""
+    try:
+        decode_record(raw)
+    except ValueError as exc:
+        return str(exc)
+    return "readable"

@@ -45,11 +45,13 @@ BACKEND_STRING_FORMS = (
     "'env', 'env:VAR_NAME', 'file:///absolute/path', 'memory', 'redis://host:6379/0' ('rediss://' for TLS)"
 )
 _CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/@\s]*@")
+#: redis-py also reads credentials from the query (``?password=...&username=...``).
+_QUERY_CREDENTIALS = re.compile(r"([?&;](?:password|username)=)[^&;#\s'\"]*", re.IGNORECASE)
 
 
 def redact_url_credentials(text: str) -> str:
-    """Replace any ``user:password@`` in URLs inside ``text`` with ``***@``."""
-    return _CREDENTIALS.sub(r"\1***@", text)
+    """``text`` with any ``user:password@`` in its URLs as ``***@``, and credential query values as ``***``."""
+    return _QUERY_CREDENTIALS.sub(r"\1***", _CREDENTIALS.sub(r"\1***@", text))
 
 
 def _absolute_path(value: Path) -> Path:

@@ -74,6 +74,8 @@ ALLOWED: Dict[str, str] = {
 
 #: A key naming one of these words holds a secret: its value is never shown.
 _SECRET_WORDS = ("secret", "password")
+#: Keys (and everything below them) whose values are never shown either: a token pasted where its hash belongs.
+_SECRET_KEYS = ("admin.tokens",)
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -95,6 +97,8 @@ def _strip_union_tags(loc: Loc) -> Tuple[Loc, Loc]:
 def is_secret_key(key: str) -> bool:
     """Whether the value of the dotted ``key`` is a secret, never to be shown."""
     lowered = key.lower()
+    if any(lowered == secret or lowered.startswith(secret + ".") for secret in _SECRET_KEYS):
+        return True
     return any(word in lowered for word in _SECRET_WORDS)
 
 

@@ -55,7 +55,10 @@ def test_arbitrary_input_is_refused_without_raising(candidate: object) -> None:
         ({"deploy-bot": "sha256:abc"}, "is not a token hash"),
         ({"deploy-bot": "md5:" + "a" * 32}, "is not a token hash"),
         ({"deploy-bot": "SHA256:" + "A" * 64}, "is not a token hash"),
-        ({"deploy-bot": "deploy-bot.plain-token-in-the-settings"}, "is not a token hash"),
+        (
+            {"deploy-bot": "deploy-bot.plain-token-in-the-settings"},
+            r"looks like a token \(NAME\.SECRET\), not its hash",
+        ),
         ({"bad name": "sha256:" + "a" * 64}, "token name 'bad name' is not valid"),
     ],
 )
