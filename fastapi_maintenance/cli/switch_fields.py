@@ -114,6 +114,12 @@ def _until(text: str, now: datetime) -> datetime:
         end = datetime.fromisoformat(normal)
     except ValueError as exc:
         raise CliError(f"--until: {text!r} is not a valid date and time ({exc})", EXIT_USAGE) from None
+    try:
+        end.astimezone(timezone.utc)
+    except OverflowError:
+        raise CliError(
+            f"--until: {text!r} is out of range once converted to UTC (years 1 to 9999)", EXIT_USAGE
+        ) from None
     if end <= now:
         raise CliError(
             f"--until {text} is not in the future (now is {now.astimezone(timezone.utc).isoformat(timespec='seconds')}); "

@@ -242,6 +242,7 @@ def test_off_with_a_reason_records_it_and_the_actor(run_cli: RunCli, tmp_path: P
         (["--for", "3000000d"], "--for"),
         (["--until", "2026-12-24T03:00"], "--until"),
         (["--until", "2000-01-01T00:00Z"], "--until"),
+        (["--until", "9999-12-31T23:59:59-05:00"], "--until"),
         (["--for", "5m", "--until", "2999-01-01T00:00Z"], "--for and --until"),
         (["--message", "  "], "--message"),
         (["--reason", ""], "--reason"),
