@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import anyio
+import fastapi.routing
 from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.responses import PlainTextResponse
 from fastapi.routing import APIRoute
@@ -124,11 +125,18 @@ class Probe:
         return http_scope(raw, method=self.method, host=self.host, root_path=self.root_path)
 
 
+#: FastAPI >= 0.16x keeps included routers as nodes; older versions copy their routes at include_router.
+KEEPS_INCLUDED_ROUTERS = hasattr(fastapi.routing, "iter_route_contexts")
+
+
 class _CustomRoute(BaseRoute):
     """A route kind the table cannot see into: its own prefix match, its own endpoint."""
 
     def __init__(self, prefix: str, endpoint: Callable[..., Any]) -> None:
         self.prefix = prefix
+        self.path = (
+            prefix  # older FastAPI's include_router reads every route's path (then leaves this kind out)
+        )
         self.endpoint = endpoint
 
     def matches(self, scope: Scope) -> Tuple[Match, Scope]:
@@ -202,7 +210,9 @@ class Builder:
                     child = APIRouter(prefix=self.path(node.prefix))
                     self.api_router(child, node.children)
                     router.include_router(child)
-                else:
+                elif node.kind != "host" or KEEPS_INCLUDED_ROUTERS:
+                    # FastAPI before included-router nodes copies routes at include_router and reads
+                    # every route's path there: a Host (which has none) cannot be included at all.
                     router.routes.append(self.group(node))
                 continue
             name = self._name(node)
