@@ -53,6 +53,18 @@ class CliOptions:
         given = {name: value for name, value in vars(other).items() if value is not None}
         return replace(self, **given)
 
+    def settings_flags_given(self, *, with_app: bool = False) -> List[str]:
+        """The options naming settings or a backend of our own that are set (``--app`` too if asked)."""
+        flags = [
+            ("--config", self.config),
+            ("--backend", self.backend),
+            ("--var-name", self.var_name),
+            ("--file-path", self.file_path),
+        ]
+        if with_app:
+            flags.append(("--app", self.app))
+        return [flag for flag, value in flags if value is not None]
+
     @property
     def original_backend_form(self) -> bool:
         """``--backend env`` or ``--backend file``: the original command's invocation."""
@@ -170,16 +182,7 @@ def _from_settings(options: CliOptions) -> Target:
 
 
 def _from_app(options: CliOptions, spec: str) -> Target:
-    given = [
-        flag
-        for flag, value in (
-            ("--config", options.config),
-            ("--backend", options.backend),
-            ("--var-name", options.var_name),
-            ("--file-path", options.file_path),
-        )
-        if value is not None
-    ]
+    given = options.settings_flags_given()
     if given:
         raise CliError(
             f"--app takes the settings and the backend from the app itself; {', '.join(given)} "

@@ -24,17 +24,7 @@ def remote_target(options: CliOptions) -> Target:
     """The admin API at ``--url`` as the command's target, with the token from the environment."""
     url = options.url
     assert url is not None
-    given = [
-        flag
-        for flag, value in (
-            ("--config", options.config),
-            ("--backend", options.backend),
-            ("--var-name", options.var_name),
-            ("--file-path", options.file_path),
-            ("--app", options.app),
-        )
-        if value is not None
-    ]
+    given = options.settings_flags_given(with_app=True)
     if given:
         raise CliError(
             f"--url drives the app's admin API, which uses the app's own settings and backend; "
