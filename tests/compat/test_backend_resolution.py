@@ -131,15 +131,16 @@ def test_lifespan_startup_shutdown_and_their_tasks_reach_their_own_app(tmp_path:
         from fastapi_maintenance import MaintenanceModeMiddleware, get_maintenance_mode, set_maintenance_mode
         from fastapi_maintenance.backends import LocalFileBackend
 
-        switch_off = asyncio.Event()
+        switch_off = []  # one asyncio.Event, made inside the running loop (Python 3.9 binds it at creation)
         tasks = []
 
         @asynccontextmanager
         async def lifespan(app):
             await set_maintenance_mode(True)  # maintenance until the warm-up task says otherwise
+            switch_off.append(asyncio.Event())
 
             async def warm_up():
-                await switch_off.wait()
+                await switch_off[-1].wait()
                 await set_maintenance_mode(False)
 
             tasks.append(asyncio.create_task(warm_up()))
@@ -166,7 +167,7 @@ def test_lifespan_startup_shutdown_and_their_tasks_reach_their_own_app(tmp_path:
                 seen["a_after_startup"] = Path("a.txt").read_text()
                 async with AsyncClient(transport=ASGITransport(app=a), base_url="http://t") as client:
                     seen["a_status_after_startup"] = (await client.get("/")).status_code
-                    switch_off.set()
+                    switch_off[-1].set()
                     await tasks[0]
                     seen["a_after_task"] = Path("a.txt").read_text()
                     seen["a_status_after_task"] = (await client.get("/")).status_code
