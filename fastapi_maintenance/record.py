@@ -64,16 +64,7 @@ class MaintenanceState:
                 raise TypeError(
                     f"MaintenanceState.{name} must be a datetime or None, got {type(value).__name__}"
                 )
-            if value.tzinfo is None or value.utcoffset() is None:
-                raise ValueError(
-                    f"MaintenanceState.{name} must be timezone-aware (like datetime.now(timezone.utc)), "
-                    f"got the naive {value.isoformat()}"
-                )
-            if not _in_utc_range(value):
-                raise ValueError(
-                    f"MaintenanceState.{name} {value.isoformat()} is out of range once converted to UTC "
-                    "(years 1 to 9999)"
-                )
+            _check_moment(f"MaintenanceState.{name}", value)
 
     @property
     def is_plain(self) -> bool:
@@ -224,15 +215,7 @@ def switched_state(
     if until is not None:
         if not isinstance(until, datetime):
             raise TypeError(f"until= must be a timezone-aware datetime, got {type(until).__name__}")
-        if until.tzinfo is None or until.utcoffset() is None:
-            raise ValueError(
-                f"until= must be timezone-aware (like datetime(..., tzinfo=timezone.utc)), got the naive "
-                f"{until.isoformat()}"
-            )
-        if not _in_utc_range(until):
-            raise ValueError(
-                f"until= {until.isoformat()} is out of range once converted to UTC (years 1 to 9999)"
-            )
+        _check_moment("until=", until)
         if until <= now:
             raise ValueError(f"until= is not in the future: {until.isoformat()} (now is {now.isoformat()})")
     if message is None and until is None and reason is None and actor is None:
@@ -242,6 +225,18 @@ def switched_state(
         # Still on: keep when it started (unknown after a plain ``1``: better unknown than wrong).
         since = current.since if current is not None and current.in_effect(now) else now
     return MaintenanceState(active, message, until, reason, actor, since)
+
+
+def _check_moment(label: str, value: datetime) -> None:
+    """A record's moment must be timezone-aware and stay a datetime once converted to UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{label} must be timezone-aware (like datetime.now(timezone.utc)), got the naive {value.isoformat()}"
+        )
+    if not _in_utc_range(value):
+        raise ValueError(
+            f"{label} {value.isoformat()} is out of range once converted to UTC (years 1 to 9999)"
+        )
 
 
 def _in_utc_range(moment: datetime) -> bool:
