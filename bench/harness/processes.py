@@ -1,5 +1,5 @@
-"""Child processes of the benchmark: where they run, their environment, the core each is pinned to,
-and a private redis-server on 127.0.0.1 for the Redis variant, so no other user's keys are touched."""
+"""Child processes of the benchmark: their environment, the core each is pinned to, and a private
+redis-server on 127.0.0.1 for the Redis variant, so no other user's keys are touched."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from subprocess import Popen
-from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import Any, Iterator, Optional, Sequence, Tuple
+
+from fastapi_maintenance.settings.backend import DEFAULT_ENV_VAR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,26 +27,32 @@ def pinned_cpus() -> Tuple[Optional[int], Optional[int]]:
     2-core machine, depending on the core it landed on and whether the load generator shared it.
     """
     allowed = sorted(os.sched_getaffinity(0))
-    if len(allowed) < 2:
-        return None, None
-    return allowed[0], allowed[-1]
+    return (None, None) if len(allowed) < 2 else (allowed[0], allowed[-1])
 
 
-def start_measured(
-    module: str, arguments: Sequence[object], env: Mapping[str, str], **popen: Any
-) -> Popen[Any]:
+def start_measured(module: str, arguments: Sequence[object], maintenance: bool, **popen: Any) -> Popen[Any]:
     """``python -m bench.harness.<module> ARGUMENTS`` pinned to the measured core, importing this checkout,
-    with no maintenance settings from this environment but ``env``."""
+    with no maintenance settings from this environment; the env backend's variable says ``maintenance``."""
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith("FASTAPI_MAINTENANCE_")
     }
-    environment.update(env, PYTHONPATH=str(REPO_ROOT))
+    environment.update({DEFAULT_ENV_VAR: "1" if maintenance else "0"}, PYTHONPATH=str(REPO_ROOT))
     command = [sys.executable, "-m", f"bench.harness.{module}", *map(str, arguments)]
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment, **popen)
     measured_cpu = pinned_cpus()[1]
     if measured_cpu is not None:
         os.sched_setaffinity(process.pid, {measured_cpu})
     return process
+
+
+def stop(process: Popen[Any]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def free_port() -> int:
@@ -65,7 +73,7 @@ def _answers_ping(port: int) -> bool:
 
 @contextmanager
 def private_redis() -> Iterator[Optional[str]]:
-    """Yield the URL of a fresh redis-server on a free loopback port, or None when none can run."""
+    """The URL of a fresh redis-server on a free loopback port, or None when none can run."""
     binary = shutil.which("redis-server")
     if binary is None:
         yield None
@@ -76,12 +84,8 @@ def private_redis() -> Iterator[Optional[str]]:
         process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 10
-            while not _answers_ping(port):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    yield None
-                    return
+            while not _answers_ping(port) and process.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
-            yield f"redis://127.0.0.1:{port}/0"
+            yield f"redis://127.0.0.1:{port}/0" if _answers_ping(port) else None
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            stop(process)

@@ -1,56 +1,41 @@
-"""What the benchmark asks for and what a right answer is.
+"""What the benchmark asks for, and what a right answer is.
 
-Traffic cycles through many distinct paths spread over every route, so a
-middleware cannot hide a per-route scan behind a small cache. Before any timing,
-every variant's answers to a sample of it are checked with httpx, in-process
-(ASGI) or over HTTP.
+The timed traffic cycles through thousands of distinct paths spread over every route, so a
+middleware cannot hide a per-route scan behind a small cache. Before any timing, every variant's
+answers to a sample of it are checked, in-process (ASGI) or over HTTP.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
 
-from .apps import MAINTENANCE_BODY, STATIC_PAGES, resource_body, static_body
+from .variants import MAINTENANCE_BODY, STATIC_PAGES
 
-#: How many distinct paths the timed traffic cycles through.
+#: How many requests the traffic holds before it repeats.
 DISTINCT_PATHS = 4096
 #: One request in this many goes to a static route.
 STATIC_EVERY = 16
 UNKNOWN_PATH = "/no-such-route/1"
 
-
-@dataclass(frozen=True)
-class Target:
-    path: str
-    body: Dict[str, Any]
-
-
-def target(route_count: int, number: int) -> Target:
-    """The ``number``-th request of the traffic.
-
-    Requests come in blocks of ``STATIC_EVERY``: one static route, and parameterised routes spread
-    evenly over the whole route list (the offset moving from block to block so that every route is
-    visited). Every block thus costs a router scanning the routes in order the same, and a timed
-    run, a whole number of blocks, gets the same mix of early and late routes wherever it starts.
-    """
-    block, slot = divmod(number, STATIC_EVERY)
-    per_block = STATIC_EVERY - 1
-    if slot == per_block:
-        page = STATIC_PAGES[block % len(STATIC_PAGES)]
-        return Target(f"/{page}", static_body(page))
-    span = -(-route_count // per_block)  # ceil: the offsets that reach every route
-    offset = block % span
-    # Even slots move forward from their base, odd slots backward: the block's mean position stays put.
-    shift = offset if slot % 2 == 0 else span - 1 - offset
-    index = (slot * route_count // per_block + shift) % route_count
-    return Target(f"/resource{index}/{number}", resource_body(index, number))
+#: A request's path and the JSON body the app answers it with when maintenance is off.
+Target = Tuple[str, Dict[str, Any]]
 
 
 def traffic(route_count: int, distinct: int = DISTINCT_PATHS) -> List[Target]:
-    return [target(route_count, number) for number in range(distinct)]
+    """The requests in order: the parameterised routes in turn, one static route in every
+    ``STATIC_EVERY``. Every variant of a group gets the same requests in the same order."""
+    targets: List[Target] = []
+    for number in range(distinct):
+        block, slot = divmod(number, STATIC_EVERY)
+        if slot == STATIC_EVERY - 1:
+            page = STATIC_PAGES[block % len(STATIC_PAGES)]
+            targets.append((f"/{page}", {"page": page}))
+        else:
+            index = (number - block) % route_count
+            targets.append((f"/resource{index}/{number}", {"route": index, "item_id": number}))
+    return targets
 
 
 def problem_with(
@@ -58,13 +43,13 @@ def problem_with(
 ) -> Optional[str]:
     """What is wrong with one response, or None. ``expected`` None means an unknown path (404)."""
     where = f"GET {response.request.url.path}"
-    if expected is None:
-        return (
-            None if response.status_code == 404 else f"{where}: status {response.status_code}, expected 404"
-        )
     want_status, want_body = (503, MAINTENANCE_BODY) if maintenance else (200, expected)
+    if expected is None:
+        want_status = 404
     if response.status_code != want_status:
         return f"{where}: status {response.status_code}, expected {want_status}"
+    if expected is None:
+        return None
     try:
         document = response.json()
     except ValueError:
@@ -80,9 +65,6 @@ async def check_responses(
     client: httpx.AsyncClient, route_count: int, maintenance: bool, sample: int = 64
 ) -> List[str]:
     """Problems in the answers to a sample of the traffic and to an unknown path (empty: all correct)."""
-    checks: List[Tuple[str, Optional[Dict[str, Any]]]] = [
-        (t.path, t.body) for t in traffic(route_count, sample)
-    ]
-    checks.append((UNKNOWN_PATH, None))
+    checks: List[Tuple[str, Optional[Dict[str, Any]]]] = [*traffic(route_count, sample), (UNKNOWN_PATH, None)]
     problems = [problem_with(await client.get(path), maintenance, expected) for path, expected in checks]
     return [problem for problem in problems if problem is not None]

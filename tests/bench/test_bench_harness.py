@@ -14,21 +14,15 @@ from typing import Iterator, List, Optional
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bench.harness.apps import build_app
-from bench.harness.budgets import evaluate
-from bench.harness.drive import Driver, check_app, interleave, lifespan
 from bench.harness.http_load import run_http, verify_load
-from bench.harness.paired import group_env, run_paired
+from bench.harness.in_process import Driver, check_app, interleave, lifespan, run_in_process
 from bench.harness.processes import private_redis
-from bench.harness.report import render
-from bench.harness.variants import BuildContext, variant
+from bench.harness.report import MARKER, evaluate, render, write_report
+from bench.harness.variants import BuildContext, build_app, variant
+from fastapi_maintenance.settings.backend import DEFAULT_ENV_VAR
 
 ROUTES = 10
-META = dict.fromkeys(
-    ("date", "command", "machine", "cpu", "cores", "python", "framework", "uvicorn", "wrk", "ours", "rounds"),
-    "?",
-)
-OURS = ["bare", "floor", "bare-503", "ours-env", "ours-file", "ours-memory", "ours-toml", "ours-on"]
+OURS = ["bare", "floor", "bare-503", "ours-env", "ours-file", "ours-memory", "ours-on"]
 
 
 async def drive_in_process(name: str, tmp_path: Path, redis_url: Optional[str] = None) -> None:
@@ -48,8 +42,7 @@ async def drive_in_process(name: str, tmp_path: Path, redis_url: Optional[str] =
 async def test_each_variant_answers_correctly(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for key, value in variant(name).env.items():
-        monkeypatch.setenv(key, value)
+    monkeypatch.setenv(DEFAULT_ENV_VAR, "1" if variant(name).maintenance else "0")
     await drive_in_process(name, tmp_path)
 
 
@@ -73,20 +66,56 @@ def test_a_worker_process_checks_and_times_one_short_round(tmp_path: Path) -> No
     names = ["bare", "floor", "ours-env", "ours-memory"]
     comparisons = [(name, "bare") for name in names[1:]]
     # Raises if the worker found a wrong response, or if any timed response had the wrong status.
-    measured = run_paired(
+    measured = run_in_process(
         "off", names, comparisons, BuildContext(ROUTES, tmp_path), rounds=2, round_seconds=0.01, log=print
     )
     assert len(measured["rounds"]) == 2
-    assert sorted(measured["rounds"][0]["cpu"]["throughput"]) == sorted(names)
+    assert sorted(measured["rounds"][0]["throughput"]) == sorted(names)
     assert set(measured["ratios"]) == {"floor/bare", "ours-env/bare", "ours-memory/bare"}
-    assert set(measured["clocks"]) == {"cpu", "wall"}
     # The report keeps its sections; a budget whose ratio was not measured never passes.
-    results = {"paired": [measured], "skipped": {"HTTP harness": "not run here"}, "meta": META}
+    results = {"in_process": [measured], "skipped": {"HTTP rounds": "not run here"}, "meta": {"Date": "?"}}
     budgets = evaluate(results)
     report = render(results, budgets)
-    for heading in ("## Machine", "## Budgets", "## Variants", "### Maintenance off", "## Not measured"):
-        assert f"\n{heading}" in report
-    assert [budget.status for budget in budgets if budget.where.startswith("HTTP")] == ["not measured"] * 2
+    for heading in (
+        "## This run",
+        "## Budgets",
+        "## Variants",
+        "## In-process, maintenance off",
+        "## Not measured",
+    ):
+        assert f"\n{heading}" in "\n" + report
+    assert [budget.status for budget in budgets if budget.where == "HTTP"] == ["not measured"] * 2
+    assert [budget.status for budget in budgets if budget.where.startswith("on")] == ["not measured"]
+
+
+def test_a_group_whose_variants_need_different_states_fails_instead_of_measuring(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """One worker has one environment: the env backend cannot be off for one variant and on for another."""
+    with pytest.raises(RuntimeError, match="the worker exited"):
+        run_in_process(
+            "mixed",
+            ["bare", "ours-env", "ours-on"],
+            [("ours-env", "bare")],
+            BuildContext(ROUTES, tmp_path),
+            rounds=1,
+            round_seconds=0.01,
+            log=print,
+        )
+    assert "ours-env: GET /resource0/0: status 503, expected 200" in capfd.readouterr().err
+
+
+def test_the_report_keeps_the_hand_written_text_above_the_marker(tmp_path: Path) -> None:
+    report = tmp_path / "benchmarks.md"
+    report.write_text(f"# Benchmarks\n\nHow it is measured.\n\n{MARKER}\n\nold figures\n", encoding="utf-8")
+    write_report(report, "new figures\n")
+    assert (
+        report.read_text(encoding="utf-8")
+        == f"# Benchmarks\n\nHow it is measured.\n\n{MARKER}\n\nnew figures\n"
+    )
+    fresh = tmp_path / "quick.md"
+    write_report(fresh, "figures\n")
+    assert fresh.read_text(encoding="utf-8").endswith(f"{MARKER}\n\nfigures\n")
 
 
 @pytest.mark.anyio
@@ -96,12 +125,6 @@ async def test_interleaving_counts_wrong_statuses(tmp_path: Path) -> None:
     await interleave({"bare": Driver(app, False, ROUTES, 64)}, 32, 16)
     with pytest.raises(RuntimeError, match="unexpected status"):
         await interleave({"bare": Driver(app, True, ROUTES, 64)}, 32, 16)
-
-
-def test_variants_needing_different_environments_cannot_share_a_worker() -> None:
-    assert group_env(["bare", "ours-env"]) == {"FASTAPI_MAINTENANCE_MODE": "0"}
-    with pytest.raises(ValueError, match="FASTAPI_MAINTENANCE_MODE"):
-        group_env(["ours-env", "ours-on"])
 
 
 async def _problems(app: ASGIApp, maintenance: bool) -> List[str]:
@@ -151,9 +174,9 @@ def test_http_harness_serves_and_loads_variants_side_by_side(tmp_path: Path) -> 
         connections=4,
         log=lambda line: None,
     )
-    pairs = {(row["paired_with"], row["variant"]) for row in measured["wrk"]}
-    assert pairs == {(name, name) for name in names[1:]} | {(name, "bare") for name in names[1:]}
-    assert all(row["requests"] > 0 and row["server_cpu"] > 0 for row in measured["wrk"])
+    assert len(measured["rounds"]) == 1
+    assert sorted(measured["rounds"][0]["throughput"]) == sorted(names)
+    assert all(rate > 0 for rate in measured["rounds"][0]["throughput"].values())
     assert set(measured["ratios"]) == {"ours-env/bare", "ours-on/bare-503"}
 
 

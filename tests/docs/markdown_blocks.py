@@ -27,9 +27,6 @@ from tests.docs.coverage import record_fetch
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
-#: Pages a program writes (bench/run.py writes the benchmark report): their blocks are its output, not examples.
-NOT_OURS = frozenset({"docs/benchmarks.md"})
-
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _MARKER = re.compile(r"^\s*<!--\s*(?P<kind>test|not-tested)\s*:\s*(?P<value>.*?)\s*-->\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
@@ -64,10 +61,9 @@ def slugify(title: str) -> str:
 
 
 def markdown_files() -> List[Path]:
-    """README.md and every page under docs/ (sorted), except pages another tool generates."""
+    """README.md and every page under docs/ (sorted)."""
     pages = sorted(DOCS.rglob("*.md")) if DOCS.is_dir() else []
-    files = [ROOT / "README.md", *pages]
-    return [path for path in files if relative(path) not in NOT_OURS]
+    return [ROOT / "README.md", *pages]
 
 
 def relative(path: Path) -> str:

@@ -18,7 +18,7 @@ from fastapi_maintenance import load_settings
 from tests.docs import coverage
 from tests.docs.conftest import HERE
 from tests.docs.coverage import covered_blocks
-from tests.docs.markdown_blocks import DOCS, NOT_OURS, ROOT, Block, all_blocks, markdown_files, relative
+from tests.docs.markdown_blocks import DOCS, ROOT, Block, all_blocks, markdown_files, relative
 from tests.docs.runner import write_block
 from tests.docs.shell import SHELL_LANGS, run_block
 
@@ -116,8 +116,7 @@ def test_every_page_is_in_the_nav() -> None:
     in_nav = set(re.findall(r":\s*([\w/\-]+\.md)\s*$", config, flags=re.MULTILINE))
     pages = {path.relative_to(DOCS).as_posix() for path in DOCS.rglob("*.md")}
     assert pages - in_nav == set(), f"pages missing from the nav in mkdocs.yml: {sorted(pages - in_nav)}"
-    ours_missing = {page for page in in_nav - pages if f"docs/{page}" not in NOT_OURS}
-    assert not ours_missing, f"the nav names pages that do not exist: {sorted(ours_missing)}"
+    assert in_nav - pages == set(), f"the nav names pages that do not exist: {sorted(in_nav - pages)}"
 
 
 def _why_not_the_whole_docs_run(config: pytest.Config) -> Optional[str]:
