@@ -18,6 +18,7 @@ from fastapi_maintenance.backends.base import BackendUnavailable
 from fastapi_maintenance.backends.redis import RedisBackend
 from tests.redis_support import RedisServer, redis_server_binary
 from tests.support.processes import free_port
+from tests.support.waiting import wait_for
 
 BackendFactory = Callable[..., RedisBackend]
 Observed = Union[bool, None, str]
@@ -45,15 +46,6 @@ async def eventually(backend: RedisBackend, expected: Observed, within: float) -
             pytest.fail(f"{backend.describe()}: peek() gave {seen!r}, expected {expected!r} within {within}s")
         await asyncio.sleep(0.01)
         seen = observe(backend)
-
-
-async def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:
-    """Poll ``condition`` until it holds; fail saying ``what`` was awaited after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not seen within {within}s")
-        await asyncio.sleep(0.01)
 
 
 def count_connection_attempts(monkeypatch: pytest.MonkeyPatch) -> List[None]:
