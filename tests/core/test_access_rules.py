@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import httpx
 import pytest
 from fastapi import FastAPI, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.types import Message
 
 from fastapi_maintenance import (
     MaintenanceModeMiddleware,
     force_maintenance_mode_on,
 )
 from fastapi_maintenance.backends import MemoryBackend
-from tests.support.asgi import websocket_scope
+from tests.support.asgi import drive_websocket, websocket_scope
 
 SECRET = "correct-horse-battery-staple"
 BODY = {"detail": "Service temporarily unavailable due to maintenance"}
@@ -248,17 +247,8 @@ async def test_websockets_follow_the_ip_allow_list(peer: str, accepted: bool) ->
         await websocket.send_text("in")
         await websocket.close()
 
-    sent: List[Dict[str, Any]] = []
-    incoming: List[Dict[str, Any]] = [{"type": "websocket.connect"}]
-
-    async def receive() -> Message:
-        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message: Message) -> None:
-        sent.append(dict(message))
-
     scope = websocket_scope(client=(peer, 5000), extensions={"websocket.http.response": {}})
-    await app(scope, receive, send)
+    sent = await drive_websocket(app, scope)
     if accepted:
         assert [message["type"] for message in sent] == [
             "websocket.accept",
