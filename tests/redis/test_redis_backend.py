@@ -331,6 +331,17 @@ async def pause_server(url: str, milliseconds: int) -> None:
         await client.aclose()
 
 
+async def read_held_by_a_paused_server(
+    backend: RedisBackend, url: str, milliseconds: int, monkeypatch: pytest.MonkeyPatch
+) -> asyncio.Future[bool]:
+    """Pause the server, start a read and return it once its GET is sent: the answer comes after the pause."""
+    await pause_server(url, milliseconds)
+    sent = record_sent_commands(monkeypatch)
+    read = asyncio.ensure_future(backend.get_value())
+    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
+    return read
+
+
 def stall_the_event_loop(seconds: float) -> None:
     """What a synchronous endpoint does to every other task of its event loop (on purpose here)."""
     time.sleep(seconds)
@@ -352,10 +363,8 @@ async def test_an_event_loop_stalled_past_the_timeout_is_not_an_outage(
     caplog.set_level(logging.INFO, logger="fastapi_maintenance")
     backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=60)
     await backend.set_value(True)
-    await pause_server(private_redis.url, 150)  # the answer to the next GET comes after 150 ms
-    sent = record_sent_commands(monkeypatch)
-    read = asyncio.ensure_future(backend.get_value())
-    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
+    # The answer to the next GET comes after 150 ms.
+    read = await read_held_by_a_paused_server(backend, private_redis.url, 150, monkeypatch)
     assert not read.done()
     stall_the_event_loop(1.0)  # well past the 0.3 s timeout; the answer arrives meanwhile
     assert await read is True
@@ -369,10 +378,8 @@ async def test_a_server_that_does_not_answer_still_times_out_after_a_stall(
     # The stall only buys a fresh window: a server that still does not answer within it fails the call.
     backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=60)
     assert await backend.get_value() is False
-    await pause_server(private_redis.url, 1500)  # longer than the stall plus a fresh window
-    sent = record_sent_commands(monkeypatch)
-    read = asyncio.ensure_future(backend.get_value())
-    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
+    # Paused longer than the stall plus a fresh window.
+    read = await read_held_by_a_paused_server(backend, private_redis.url, 1500, monkeypatch)
     stall_the_event_loop(0.6)
     started = time.monotonic()
     with pytest.raises(BackendUnavailable):
