@@ -28,6 +28,11 @@ def redis_server_binary() -> str:
     return binary
 
 
+def redis_backend_setting(url: str, key: str) -> str:
+    """The TOML line that points the settings' backend at one key of a Redis server."""
+    return f'backend = {{ type = "redis", url = "{url}", key = "{key}" }}\n'
+
+
 class RedisServer:
     """One redis-server process without persistence; the port stays the same across restarts."""
 
