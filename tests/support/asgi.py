@@ -10,13 +10,13 @@ from starlette.types import ASGIApp, Message
 from fastapi_maintenance import MaintenanceModeMiddleware
 
 
-def client_for(app: ASGIApp, **kwargs: object) -> httpx.AsyncClient:
-    """An httpx client that calls the app in-process (no sockets)."""
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://testserver",
-        **kwargs,  # type: ignore[arg-type]
-    )
+def client_for(
+    app: ASGIApp, peer: str = "127.0.0.1", *, raise_app_exceptions: bool = True, **kwargs: object
+) -> httpx.AsyncClient:
+    """An httpx client that calls the app in-process (no sockets); ``peer`` is the client address the app sees."""
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000), raise_app_exceptions=raise_app_exceptions)
+    options: Dict[str, Any] = {"base_url": "http://testserver", **kwargs}
+    return httpx.AsyncClient(transport=transport, **options)
 
 
 def find_middleware(app: object) -> MaintenanceModeMiddleware:
