@@ -19,6 +19,11 @@ from tests.support.servers import uvicorn_server
 APP = "tests.admin.served_admin_app:app"
 
 
+def bearer(token: str) -> Dict[str, str]:
+    """The Authorization header that presents ``token`` to the admin API."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 @dataclass(frozen=True)
 class Served:
     """One running server: where it answers, its files and the token it accepts."""

@@ -11,21 +11,17 @@ import httpx
 import pytest
 
 from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
-from tests.admin.conftest import Served, served_admin_app, start_failure, write_settings
+from tests.admin.conftest import Served, bearer, served_admin_app, start_failure, write_settings
 from tests.support.cli import Ran, run_cli_process
 
 pytestmark = pytest.mark.http
-
-
-def _bearer(token: str) -> Dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_switching_with_a_valid_token_over_http(served: Served) -> None:
     assert httpx.get(served.url + "/").status_code == 200
     answer = httpx.put(
         served.admin_url + "/",
-        headers=_bearer(served.token),
+        headers=bearer(served.token),
         json={"active": True, "message": "Back at 03:00", "duration": 600, "reason": "deploy 17"},
     )
     assert answer.status_code == 200, answer.text
@@ -39,9 +35,9 @@ def test_switching_with_a_valid_token_over_http(served: Served) -> None:
     assert blocked.status_code == 503
     assert blocked.json()["detail"] == "Back at 03:00"
     assert (
-        httpx.get(served.admin_url + "/", headers=_bearer(served.token)).json()["message"] == "Back at 03:00"
+        httpx.get(served.admin_url + "/", headers=bearer(served.token)).json()["message"] == "Back at 03:00"
     )
-    off = httpx.delete(served.admin_url + "/", headers=_bearer(served.token))
+    off = httpx.delete(served.admin_url + "/", headers=bearer(served.token))
     assert off.json()["active"] is False
     assert httpx.get(served.url + "/").status_code == 200
     audit = served.audit_lines()
@@ -158,7 +154,7 @@ def test_the_cli_sees_the_apps_hard_switch_and_windows_through_the_api(tmp_path:
         '[[windows]]\nstart = 2031-01-02T01:00:00Z\nend = 2031-01-02T03:00:00Z\nmessage = "Upgrade"\n'
     )
     with served_admin_app(tmp_path, settings=settings) as served:
-        view = httpx.get(served.admin_url + "/", headers=_bearer(served.token)).json()
+        view = httpx.get(served.admin_url + "/", headers=bearer(served.token)).json()
         assert view["hard_switch"] is False
         assert [window["message"] for window in view["windows"]] == ["Upgrade"]
         refused = _cli(["--url", served.admin_url, "on"], served.token, tmp_path)
