@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from pathlib import Path
@@ -13,6 +14,8 @@ from tests.support.asgi import client_for
 
 MAINTENANCE_BODY = '{"detail":"Service temporarily unavailable due to maintenance"}'
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+#: The folder the pages show their examples in; tests put a folder of their own in its place.
+SHOWN_FOLDER = "/srv/app"
 
 
 def run_python(file: str, block_id: str, namespace: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -46,6 +49,11 @@ def install_module(file: str, block_id: str, folder: Path, name: str = "main") -
 
 #: The in-process client of every docs test; ``peer`` is the client address the app sees.
 client = client_for
+
+
+def in_folder(block: Block, folder: Path) -> Block:
+    """The block with the pages' example folder replaced by ``folder``."""
+    return dataclasses.replace(block, code=block.code.replace(SHOWN_FOLDER, str(folder)))
 
 
 def write_block(block: Block, folder: Path, name: Optional[str] = None) -> Path:
