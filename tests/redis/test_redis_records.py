@@ -9,14 +9,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, List
 
 import pytest
-from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from redis.asyncio import Redis
 
-from fastapi_maintenance import MaintenanceModeMiddleware, MaintenanceState, set_maintenance_mode
+from fastapi_maintenance import MaintenanceState, set_maintenance_mode
 from fastapi_maintenance.backends.redis import RedisBackend
 from fastapi_maintenance.control import get_maintenance_state
 from fastapi_maintenance.record import OFF, ON
+from tests.support.apps import echo_app
 from tests.support.asgi import client_for
 from tests.support.switching import Switch, switch_sequences, write_switches
 from tests.support.waiting import wait_for
@@ -72,23 +72,15 @@ async def test_old_texts_stay_readable(
     assert await make_backend(redis_url, redis_key).get_state() is expected
 
 
-def app_for(backend: RedisBackend) -> FastAPI:
-    app = FastAPI()
-    app.add_middleware(MaintenanceModeMiddleware, backend=backend)
-
-    @app.get("/")
-    async def root() -> str:
-        return "ok"
-
-    return app
-
-
 @pytest.mark.anyio
 async def test_two_apps_see_the_same_message_and_the_same_end(
     make_backend: BackendFactory, redis_url: str, redis_key: str, raw_client: Redis
 ) -> None:
     one, two = make_backend(redis_url, redis_key), make_backend(redis_url, redis_key)
-    async with client_for(app_for(one)) as first, client_for(app_for(two)) as second:
+    async with (
+        client_for(echo_app("/", backend=one)) as first,
+        client_for(echo_app("/", backend=two)) as second,
+    ):
         assert (await first.get("/")).status_code == 200
         assert (await second.get("/")).status_code == 200
         await set_maintenance_mode(True, one, message="Back at 03:00", duration=1.0)
