@@ -14,12 +14,12 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import List
 
 import httpx
 import pytest
 
 from fastapi_maintenance.backends import LocalFileBackend
+from tests.support.logs import library_messages
 
 from .conftest import one_route_app, serving, write_config
 from .faults import POLICY_CASES, fault_then_recovery, status_for
@@ -36,14 +36,6 @@ def swap_in(path: Path, content: bytes) -> None:
     temporary = path.with_name(path.name + ".new")
     temporary.write_bytes(content)
     os.replace(temporary, path)
-
-
-def library_messages(caplog: pytest.LogCaptureFixture, level: int) -> List[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name.startswith("fastapi_maintenance") and record.levelno == level
-    ]
 
 
 def new_load(client: httpx.AsyncClient) -> Load:
