@@ -15,7 +15,7 @@ from typing import Optional
 
 import pytest
 
-from tests.support.processes import free_port
+from tests.support.processes import free_port, stop_process
 
 INSTALL_HINT = "redis-server is not on PATH; install it (apt-get install redis-server) to run the Redis tests"
 
@@ -26,6 +26,11 @@ def redis_server_binary() -> str:
     if binary is None:
         pytest.skip(INSTALL_HINT)
     return binary
+
+
+def redis_backend_setting(url: str, key: str) -> str:
+    """The TOML line that points the settings' backend at one key of a Redis server."""
+    return f'backend = {{ type = "redis", url = "{url}", key = "{key}" }}\n'
 
 
 class RedisServer:
@@ -73,12 +78,7 @@ class RedisServer:
         if process is None or process.poll() is not None:
             return
         os.kill(process.pid, signal.SIGCONT)  # a frozen server must wake up to exit
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process, grace=5)
 
     def restart(self) -> None:
         self.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -14,10 +13,15 @@ from typing import Dict, Mapping, Optional
 import pytest
 
 from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
+from tests.support.processes import child_env
 from tests.support.servers import uvicorn_server
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.admin.served_admin_app:app"
+
+
+def bearer(token: str) -> Dict[str, str]:
+    """The Authorization header that presents ``token`` to the admin API."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,7 @@ def served_admin_app(
 
 def start_failure(folder: Path, config: Path) -> subprocess.CompletedProcess[str]:
     """Run uvicorn on the app with ``config`` and expect it to stop by itself (a start-up error)."""
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("FASTAPI_MAINTENANCE_")
-    }
-    environment["FASTAPI_MAINTENANCE_CONFIG"] = str(config)
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), environment.get("PYTHONPATH")]))
+    environment = child_env({"FASTAPI_MAINTENANCE_CONFIG": str(config)})
     command = [sys.executable, "-m", "uvicorn", APP, "--host", "127.0.0.1", "--port", "0"]
     return subprocess.run(command, cwd=folder, env=environment, capture_output=True, text=True, timeout=60)
 

@@ -16,6 +16,7 @@ from fastapi_maintenance.admin.auth import FailedAttemptLog
 from fastapi_maintenance.backends import EnvVarBackend, MemoryBackend
 from fastapi_maintenance.control import get_maintenance_state
 from fastapi_maintenance.record import MaintenanceState
+from tests.admin.conftest import bearer
 from tests.support.asgi import client_for
 
 DEPLOY = new_admin_token("deploy-bot")
@@ -41,16 +42,12 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
 
 
-def _bearer(token: str) -> Dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.mark.anyio
 async def test_switching_on_with_fields_and_off_again(caplog: pytest.LogCaptureFixture) -> None:
     backend = MemoryBackend()
     caplog.set_level(logging.INFO, logger="fastapi_maintenance.audit")
     async with client_for(_app(backend)) as http:
-        before = await http.get("/_maintenance/", headers=_bearer(DEPLOY))
+        before = await http.get("/_maintenance/", headers=bearer(DEPLOY))
         assert before.status_code == 200
         assert before.json() == {
             "active": False,
@@ -67,7 +64,7 @@ async def test_switching_on_with_fields_and_off_again(caplog: pytest.LogCaptureF
         }
         switched = await http.put(
             "/_maintenance/",
-            headers=_bearer(DEPLOY),
+            headers=bearer(DEPLOY),
             json={"active": True, "message": "Database upgrade", "duration": 1800, "reason": "ticket 42"},
         )
         assert switched.status_code == 200, switched.text
@@ -84,10 +81,10 @@ async def test_switching_on_with_fields_and_off_again(caplog: pytest.LogCaptureF
         blocked = await http.get("/")
         assert blocked.status_code == 503
         assert blocked.json()["detail"] == "Database upgrade"
-        assert (await http.get("/_maintenance/", headers=_bearer(DEPLOY))).json() == body, (
+        assert (await http.get("/_maintenance/", headers=bearer(DEPLOY))).json() == body, (
             "the admin routes answer during maintenance"
         )
-        off = await http.delete("/_maintenance/", headers=_bearer(DEPLOY))
+        off = await http.delete("/_maintenance/", headers=bearer(DEPLOY))
         assert off.status_code == 200
         assert off.json()["active"] is False
         assert (await http.get("/")).status_code == 200
@@ -103,11 +100,11 @@ async def test_put_off_with_a_reason_and_until_as_a_date() -> None:
     until = (datetime.now(timezone.utc) + timedelta(hours=2)).replace(microsecond=0)
     async with client_for(_app(backend)) as http:
         on = await http.put(
-            "/_maintenance/", headers=_bearer(DEPLOY), json={"active": True, "until": until.isoformat()}
+            "/_maintenance/", headers=bearer(DEPLOY), json={"active": True, "until": until.isoformat()}
         )
         assert _parse_time(on.json()["until"]) == until
         off = await http.put(
-            "/_maintenance/", headers=_bearer(DEPLOY), json={"active": False, "reason": "done"}
+            "/_maintenance/", headers=bearer(DEPLOY), json={"active": False, "reason": "done"}
         )
         assert off.json()["active"] is False
         assert off.json()["reason"] == "done"
@@ -129,7 +126,7 @@ async def test_put_off_with_a_reason_and_until_as_a_date() -> None:
 async def test_bad_bodies_get_422_and_change_nothing(body: Dict[str, object]) -> None:
     backend = MemoryBackend()
     async with client_for(_app(backend)) as http:
-        answer = await http.put("/_maintenance/", headers=_bearer(DEPLOY), json=body)
+        answer = await http.put("/_maintenance/", headers=bearer(DEPLOY), json=body)
         assert answer.status_code == 422, answer.text
     assert (await get_maintenance_state(backend)).active is False
 
@@ -173,7 +170,7 @@ async def test_refused_attempts_are_logged_with_the_client_behind_trusted_proxie
     app = _app(MemoryBackend(), settings=settings, tokens=None)
     async with client_for(app) as http:
         for _ in range(5):
-            headers = {**_bearer(OTHER), "X-Forwarded-For": "203.0.113.9"}
+            headers = {**bearer(OTHER), "X-Forwarded-For": "203.0.113.9"}
             assert (await http.get("/_maintenance/", headers=headers)).status_code == 401
     lines = [record for record in caplog.records if record.name == "fastapi_maintenance.admin"]
     assert len(lines) == 1, "at most one line per interval"
@@ -251,14 +248,14 @@ async def test_the_openapi_document_describes_the_routes_unless_asked_not_to() -
     async with client_for(_app(MemoryBackend(), include_in_schema=False)) as http:
         hidden = (await http.get("/openapi.json")).json()
         assert "/_maintenance/" not in hidden.get("paths", {})
-        assert (await http.get("/_maintenance/", headers=_bearer(DEPLOY))).status_code == 200
+        assert (await http.get("/_maintenance/", headers=bearer(DEPLOY))).status_code == 200
 
 
 @pytest.mark.anyio
 async def test_an_explicit_backend_and_a_read_only_one() -> None:
     served, other = MemoryBackend(), MemoryBackend()
     async with client_for(_app(served, backend=other)) as http:
-        await http.put("/_maintenance/", headers=_bearer(DEPLOY), json={"active": True})
+        await http.put("/_maintenance/", headers=bearer(DEPLOY), json={"active": True})
         assert (await http.get("/")).status_code == 200, "the app's own backend is untouched"
     assert (await get_maintenance_state(other)).active is True
 
@@ -266,7 +263,7 @@ async def test_an_explicit_backend_and_a_read_only_one() -> None:
     app.add_middleware(MaintenanceModeMiddleware, backend=EnvVarBackend("ADMIN_TEST_STATE"))
     app.include_router(admin_router(tokens=TOKENS), prefix="/_maintenance")
     async with client_for(app) as http:
-        answer = await http.put("/_maintenance/", headers=_bearer(DEPLOY), json={"active": True})
+        answer = await http.put("/_maintenance/", headers=bearer(DEPLOY), json={"active": True})
         assert answer.status_code == 409
         assert "read-only" in answer.json()["detail"]
 
@@ -290,11 +287,11 @@ class _Unreachable(MemoryBackend):
 @pytest.mark.anyio
 async def test_an_unreachable_backend_is_reported_not_a_500() -> None:
     async with client_for(_app(MemoryBackend(), backend=_Unreachable())) as http:
-        read = await http.get("/_maintenance/", headers=_bearer(DEPLOY))
+        read = await http.get("/_maintenance/", headers=bearer(DEPLOY))
         assert read.status_code == 200
         assert read.json()["reachable"] is False
         assert read.json()["active"] is None, "nothing was ever read: unknown, not off"
-        write = await http.put("/_maintenance/", headers=_bearer(DEPLOY), json={"active": True})
+        write = await http.put("/_maintenance/", headers=bearer(DEPLOY), json={"active": True})
         assert write.status_code == 503
         assert "cannot write the maintenance state" in write.json()["detail"]
 
@@ -310,11 +307,11 @@ class _UnnamableBackend(MemoryBackend):
 async def test_a_backend_whose_describe_raises_is_named_by_its_class_not_a_500() -> None:
     backend = _UnnamableBackend()
     async with client_for(_app(backend)) as http:
-        state = await http.get("/_maintenance/", headers=_bearer(DEPLOY))
+        state = await http.get("/_maintenance/", headers=bearer(DEPLOY))
         assert state.status_code == 200, state.text
         assert state.json()["backend"] == "_UnnamableBackend"
         switched = await http.put(
-            "/_maintenance/", headers=_bearer(DEPLOY), json={"active": True, "message": "m"}
+            "/_maintenance/", headers=bearer(DEPLOY), json={"active": True, "message": "m"}
         )
         assert switched.status_code == 200, switched.text
         assert (await http.get("/")).status_code == 503

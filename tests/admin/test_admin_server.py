@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -13,20 +11,17 @@ import httpx
 import pytest
 
 from fastapi_maintenance.access.admin_tokens import hash_admin_token, new_admin_token
-from tests.admin.conftest import REPO_ROOT, Served, served_admin_app, start_failure, write_settings
+from tests.admin.conftest import Served, bearer, served_admin_app, start_failure, write_settings
+from tests.support.cli import Ran, run_cli_process
 
 pytestmark = pytest.mark.http
-
-
-def _bearer(token: str) -> Dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_switching_with_a_valid_token_over_http(served: Served) -> None:
     assert httpx.get(served.url + "/").status_code == 200
     answer = httpx.put(
         served.admin_url + "/",
-        headers=_bearer(served.token),
+        headers=bearer(served.token),
         json={"active": True, "message": "Back at 03:00", "duration": 600, "reason": "deploy 17"},
     )
     assert answer.status_code == 200, answer.text
@@ -40,9 +35,9 @@ def test_switching_with_a_valid_token_over_http(served: Served) -> None:
     assert blocked.status_code == 503
     assert blocked.json()["detail"] == "Back at 03:00"
     assert (
-        httpx.get(served.admin_url + "/", headers=_bearer(served.token)).json()["message"] == "Back at 03:00"
+        httpx.get(served.admin_url + "/", headers=bearer(served.token)).json()["message"] == "Back at 03:00"
     )
-    off = httpx.delete(served.admin_url + "/", headers=_bearer(served.token))
+    off = httpx.delete(served.admin_url + "/", headers=bearer(served.token))
     assert off.json()["active"] is False
     assert httpx.get(served.url + "/").status_code == 200
     audit = served.audit_lines()
@@ -105,16 +100,11 @@ def test_no_usable_token_stops_the_server_at_start_up_and_changes_nothing(
     assert (tmp_path / "state").read_text() == "0"
 
 
-def _cli(args: List[str], token: Optional[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("FASTAPI_MAINTENANCE_")
-    }
+def _cli(args: List[str], token: Optional[str], cwd: Path) -> Ran:
+    env = {"NO_COLOR": "1"}
     if token is not None:
-        environment["FASTAPI_MAINTENANCE_ADMIN_TOKEN"] = token
-    environment["NO_COLOR"] = "1"
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), environment.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "fastapi_maintenance", *args]
-    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=60)
+        env["FASTAPI_MAINTENANCE_ADMIN_TOKEN"] = token
+    return run_cli_process(args, cwd=cwd, env=env, command=[sys.executable, "-m", "fastapi_maintenance"])
 
 
 def test_the_cli_switches_the_served_app_remotely(served: Served, tmp_path: Path) -> None:
@@ -122,21 +112,21 @@ def test_the_cli_switches_the_served_app_remotely(served: Served, tmp_path: Path
     on = _cli(
         ["--url", url, "on", "--message", "Upgrading", "--for", "30m", "--json"], served.token, tmp_path
     )
-    assert on.returncode == 0, on.stderr
+    assert on.exit_code == 0, on.stderr
     result = json.loads(on.stdout)
     assert result["maintenance"] is True
     assert result["previous"] is False
     assert httpx.get(served.url + "/").json()["detail"] == "Upgrading"
 
     status = _cli(["--url", url, "status", "--json"], served.token, tmp_path)
-    assert status.returncode == 0, status.stderr
+    assert status.exit_code == 0, status.stderr
     report = json.loads(status.stdout)
     assert report["maintenance"] is True
     assert report["record"]["message"] == "Upgrading"
     assert report["record"]["actor"] == "deploy-bot", "the admin API names the actor: the token"
 
     off = _cli(["--url", url, "off"], served.token, tmp_path)
-    assert off.returncode == 0, off.stderr
+    assert off.exit_code == 0, off.stderr
     assert "on -> off" in off.stdout
     assert httpx.get(served.url + "/").status_code == 200
     assert [line.split(" | ")[1].split()[0] for line in served.audit_lines()] == ["actor=deploy-bot"] * 2
@@ -146,13 +136,13 @@ def test_the_cli_without_a_valid_token_fails_with_the_contracts_exit_codes(
     served: Served, tmp_path: Path
 ) -> None:
     missing = _cli(["--url", served.admin_url, "on"], None, tmp_path)
-    assert missing.returncode == 2
+    assert missing.exit_code == 2
     assert "FASTAPI_MAINTENANCE_ADMIN_TOKEN" in missing.stderr
     wrong = _cli(["--url", served.admin_url, "on"], new_admin_token("deploy-bot"), tmp_path)
-    assert wrong.returncode == 3
+    assert wrong.exit_code == 3
     assert "refused the token" in wrong.stderr
     plain_http = _cli(["--url", "http://app.example/_maintenance", "status"], served.token, tmp_path)
-    assert plain_http.returncode == 2
+    assert plain_http.exit_code == 2
     assert "https" in plain_http.stderr
     assert served.state_file.read_text() == "0"
     assert httpx.get(served.url + "/").status_code == 200
@@ -164,14 +154,14 @@ def test_the_cli_sees_the_apps_hard_switch_and_windows_through_the_api(tmp_path:
         '[[windows]]\nstart = 2031-01-02T01:00:00Z\nend = 2031-01-02T03:00:00Z\nmessage = "Upgrade"\n'
     )
     with served_admin_app(tmp_path, settings=settings) as served:
-        view = httpx.get(served.admin_url + "/", headers=_bearer(served.token)).json()
+        view = httpx.get(served.admin_url + "/", headers=bearer(served.token)).json()
         assert view["hard_switch"] is False
         assert [window["message"] for window in view["windows"]] == ["Upgrade"]
         refused = _cli(["--url", served.admin_url, "on"], served.token, tmp_path)
-        assert refused.returncode == 4, refused.stderr
+        assert refused.exit_code == 4, refused.stderr
         assert "nothing was written" in refused.stderr
         assert served.state_file.read_text() == "0"
         status = _cli(["--url", served.admin_url, "status"], served.token, tmp_path)
-        assert status.returncode == 0, status.stderr
+        assert status.exit_code == 0, status.stderr
         assert "forced by the app's hard switch (enabled = false)" in status.stdout
         assert "2031-01-02T01:00:00+00:00" in status.stdout, "the next window, from the app's settings"

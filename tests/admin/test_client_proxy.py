@@ -13,14 +13,9 @@ import pytest
 from fastapi_maintenance.access.admin_tokens import new_admin_token
 from fastapi_maintenance.admin.client import AdminApiBackend
 from fastapi_maintenance.backends.base import BackendUnavailable
+from tests.support.processes import free_port
 
 _PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class _FakeProxy:
@@ -64,7 +59,7 @@ def test_http_to_loopback_ignores_environment_proxies(monkeypatch: pytest.Monkey
     monkeypatch.setenv(variable, f"http://127.0.0.1:{proxy.port}")
     token = new_admin_token("deploy")
     # Nothing listens on the target port: the request fails there, and must not be relayed.
-    backend = AdminApiBackend(f"http://127.0.0.1:{_free_port()}/_maintenance", token, timeout=5)
+    backend = AdminApiBackend(f"http://127.0.0.1:{free_port()}/_maintenance", token, timeout=5)
     try:
         with pytest.raises(BackendUnavailable):
             asyncio.run(backend.get_state())

@@ -19,7 +19,7 @@ from fastapi_maintenance.backends import MemoryBackend
 from fastapi_maintenance.metrics import MaintenanceMetrics, metrics_endpoint
 from fastapi_maintenance.record import MaintenanceState
 from fastapi_maintenance.rules import Decision, Reason
-from tests.admin.conftest import Served, served_admin_app
+from tests.admin.conftest import Served, bearer, served_admin_app
 from tests.support.asgi import client_for
 from tests.support.lifespan import startup_failure
 
@@ -191,9 +191,7 @@ def _wait_for_maintenance(served: Served, deadline: float = 15.0) -> None:
 
 
 def _switch_on(served: Served) -> None:
-    answer = httpx.put(
-        served.admin_url + "/", headers={"Authorization": f"Bearer {served.token}"}, json={"active": True}
-    )
+    answer = httpx.put(served.admin_url + "/", headers=bearer(served.token), json={"active": True})
     assert answer.status_code == 200, answer.text
 
 

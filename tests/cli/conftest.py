@@ -11,7 +11,7 @@ from typing import Callable, Mapping, Optional
 
 import pytest
 
-from tests.redis_support import RedisServer
+from tests.redis_support import RedisServer, redis_backend_setting
 from tests.support.cli import Ran, run_cli_in_process
 from tests.support.processes import free_port
 
@@ -45,7 +45,7 @@ class RedisTarget:
     key: str
 
     def config_text(self) -> str:
-        return f'backend = {{ type = "redis", url = "{self.url}", key = "{self.key}" }}\n'
+        return redis_backend_setting(self.url, self.key)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ saw; the assertions are made here.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -19,6 +18,7 @@ from typing import Any, Dict
 import httpx
 import pytest
 
+from tests.support.processes import child_env
 from tests.support.servers import uvicorn_server
 
 READ_ONLY_WARNING = "Cannot set maintenance mode state via environment variable"
@@ -43,8 +43,7 @@ async def run_lifespan(app, during):
 
 def run_script(source: str, cwd: Path) -> Dict[str, Any]:
     """Run ``source`` in a fresh interpreter in ``cwd``; its last stdout line, as JSON (stderr under "stderr")."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FASTAPI_MAINTENANCE_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), env.get("PYTHONPATH")]))
+    env = child_env(path=[cwd])
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(source)],
         cwd=cwd,

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List
+from typing import Any, Dict
 
-import httpx
 import pytest
 from fastapi import FastAPI, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.types import Message
 
 from fastapi_maintenance import (
     MaintenanceModeMiddleware,
     force_maintenance_mode_on,
 )
 from fastapi_maintenance.backends import MemoryBackend
-from tests.support.asgi import websocket_scope
+from tests.support.asgi import client_for as client
+from tests.support.asgi import drive_websocket, websocket_scope
 
 SECRET = "correct-horse-battery-staple"
 BODY = {"detail": "Service temporarily unavailable due to maintenance"}
@@ -35,11 +34,6 @@ def build_app(**middleware: Any) -> FastAPI:
         return {"created": True}
 
     return app
-
-
-def client(app: FastAPI, peer: str = "127.0.0.1", base_url: str = "http://testserver") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, client=(peer, 40000))
-    return httpx.AsyncClient(transport=transport, base_url=base_url)
 
 
 @pytest.mark.anyio
@@ -248,17 +242,8 @@ async def test_websockets_follow_the_ip_allow_list(peer: str, accepted: bool) ->
         await websocket.send_text("in")
         await websocket.close()
 
-    sent: List[Dict[str, Any]] = []
-    incoming: List[Dict[str, Any]] = [{"type": "websocket.connect"}]
-
-    async def receive() -> Message:
-        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message: Message) -> None:
-        sent.append(dict(message))
-
     scope = websocket_scope(client=(peer, 5000), extensions={"websocket.http.response": {}})
-    await app(scope, receive, send)
+    sent = await drive_websocket(app, scope)
     if accepted:
         assert [message["type"] for message in sent] == [
             "websocket.accept",
@@ -285,7 +270,7 @@ async def test_head_follows_the_route(read_only: bool, expected: int) -> None:
     starlette_app = Starlette(routes=[Route("/", home)])
     starlette_app.add_middleware(MaintenanceModeMiddleware, backend=MemoryBackend(True), read_only=read_only)
     fastapi_app = build_app(backend=MemoryBackend(True), read_only=read_only)
-    async with client(starlette_app) as http:  # type: ignore[arg-type]
+    async with client(starlette_app) as http:
         assert (await http.head("/")).status_code == expected
     async with client(fastapi_app) as http:
         assert (await http.head("/orders")).status_code == 405

@@ -15,7 +15,10 @@ from starlette.types import Message
 
 from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
 from fastapi_maintenance.backends import MemoryBackend
-from tests.support.asgi import client_for, websocket_scope
+from tests.support.asgi import client_for, drive_websocket, websocket_scope
+
+#: What the client says once connected (the echo route would answer it, were it let through).
+SAY_X: Message = {"type": "websocket.receive", "text": "x"}
 
 
 def websocket_app(backend: MemoryBackend) -> FastAPI:
@@ -58,7 +61,7 @@ def test_a_blocked_websocket_gets_an_http_503_denial_response() -> None:
 @pytest.mark.anyio
 async def test_the_denial_response_is_a_503_with_our_body() -> None:
     app = websocket_app(MemoryBackend(True))
-    messages = await drive_websocket(app, extensions={"websocket.http.response": {}})
+    messages = await drive_websocket(app, websocket_scope(extensions={"websocket.http.response": {}}), SAY_X)
     assert messages[0]["type"] == "websocket.http.response.start"
     assert messages[0]["status"] == 503
     headers = dict(messages[0]["headers"])
@@ -70,26 +73,10 @@ async def test_the_denial_response_is_a_503_with_our_body() -> None:
 @pytest.mark.anyio
 async def test_without_the_extension_a_blocked_websocket_is_closed_with_1013() -> None:
     app = websocket_app(MemoryBackend(True))
-    messages = await drive_websocket(app, extensions={})
+    messages = await drive_websocket(app, websocket_scope(extensions={}), SAY_X)
     assert [message["type"] for message in messages] == ["websocket.accept", "websocket.close"]
     assert messages[1]["code"] == 1013
     assert messages[1]["reason"] == "Try Again Later"
-
-
-async def drive_websocket(app: FastAPI, extensions: Dict[str, Any]) -> List[Message]:
-    """Open a websocket on the raw ASGI app and record what it sends until it closes or denies."""
-    sent: List[Message] = []
-    incoming = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": "x"}]
-
-    async def receive() -> Message:
-        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = websocket_scope(extensions=extensions)
-    await app(scope, receive, send)
-    return sent
 
 
 def test_lifespan_passes_through_untouched() -> None:

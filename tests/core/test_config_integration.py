@@ -216,8 +216,7 @@ async def test_the_example_config_file_runs(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "1")
     app = routes(FastAPI())
     app.add_middleware(MaintenanceModeMiddleware.from_config(tmp_path / "maintenance.toml"))
-    outside = httpx.ASGITransport(app=app, client=("198.51.100.1", 40000))
-    async with httpx.AsyncClient(transport=outside, base_url="http://testserver") as client:
+    async with client_for(app, peer="198.51.100.1") as client:
         assert (await client.get("/shop")).status_code == 503
         assert (await client.get("/healthz")).status_code == 200
     async with client_for(app) as local:

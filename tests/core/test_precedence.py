@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
 import anyio
-import httpx
 import pytest
 from fastapi import FastAPI, Request
 from hypothesis import given, settings
@@ -239,11 +238,7 @@ def test_the_real_middleware_follows_the_table(
 
     async def scenario() -> int:
         await backend.set_value(backend_state)
-        transport = httpx.ASGITransport(app=app, client=(peer, 40000))
-        async with (
-            AsyncExitStack() as stack,
-            httpx.AsyncClient(transport=transport, base_url="http://t") as http,
-        ):
+        async with AsyncExitStack() as stack, client_for(app, peer, base_url="http://t") as http:
             for value in overrides:
                 context = maintenance_mode_on(backend) if value else maintenance_mode_off(backend)
                 await stack.enter_async_context(context)

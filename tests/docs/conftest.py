@@ -11,6 +11,8 @@ from typing import List
 import pytest
 
 from tests.docs import coverage
+from tests.docs.markdown_blocks import doc_block
+from tests.docs.runner import write_block
 
 HERE = Path(__file__).resolve().parent
 #: Compares the blocks tests name with those passing tests ran: it must run after every other docs test.
@@ -22,6 +24,13 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty working directory: relative paths in examples (state files, config files) land here."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def configured(sandbox: Path) -> Path:
+    """The sandbox holding the config file of docs/cli.md's tour, where the page's commands run."""
+    write_block(doc_block("docs/cli.md", "tour-config"), sandbox)
+    return sandbox
 
 
 @pytest.fixture

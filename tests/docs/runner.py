@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
-import httpx
-from starlette.types import ASGIApp
-
 from fastapi_maintenance import MaintenanceSettings, load_settings
 from tests.docs.markdown_blocks import Block, doc_block
+from tests.support.asgi import client_for
 
 MAINTENANCE_BODY = '{"detail":"Service temporarily unavailable due to maintenance"}'
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+#: The folder the pages show their examples in; tests put a folder of their own in its place.
+SHOWN_FOLDER = "/srv/app"
 
 
 def run_python(file: str, block_id: str, namespace: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -46,15 +47,13 @@ def install_module(file: str, block_id: str, folder: Path, name: str = "main") -
     return module
 
 
-def client(
-    app: ASGIApp,
-    peer: str = "127.0.0.1",
-    base_url: str = "http://testserver",
-    raise_app_exceptions: bool = True,
-) -> httpx.AsyncClient:
-    """An in-process httpx client; ``peer`` is the client address the app sees."""
-    transport = httpx.ASGITransport(app=app, client=(peer, 50000), raise_app_exceptions=raise_app_exceptions)
-    return httpx.AsyncClient(transport=transport, base_url=base_url)
+#: The in-process client of every docs test; ``peer`` is the client address the app sees.
+client = client_for
+
+
+def in_folder(block: Block, folder: Path) -> Block:
+    """The block with the pages' example folder replaced by ``folder``."""
+    return dataclasses.replace(block, code=block.code.replace(SHOWN_FOLDER, str(folder)))
 
 
 def write_block(block: Block, folder: Path, name: Optional[str] = None) -> Path:

@@ -9,31 +9,19 @@ from pathlib import Path
 import pytest
 
 from fastapi_maintenance.settings.schema import schema_text
-from tests.docs.markdown_blocks import Block, doc_block
-from tests.docs.runner import client, run_python, write_block
+from tests.docs.markdown_blocks import doc_block
+from tests.docs.runner import client, in_folder, run_python
 from tests.docs.shell import ShellResult, run_block
 
 PAGE = "docs/cli.md"
-SHOWN_FOLDER = "/srv/app"
-
-
-def _here(block: Block, folder: Path) -> Block:
-    """The block with the page's example folder replaced by the test's own."""
-    return dataclasses.replace(block, code=block.code.replace(SHOWN_FOLDER, str(folder)))
 
 
 def _run(page: str, block_id: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> ShellResult:
-    return run_block(_here(doc_block(page, block_id), folder), folder, monkeypatch)
+    return run_block(in_folder(doc_block(page, block_id), folder), folder, monkeypatch)
 
 
 def _shown(page: str, block_id: str, folder: Path) -> str:
-    return doc_block(page, block_id).code.replace(SHOWN_FOLDER, str(folder))
-
-
-@pytest.fixture
-def configured(sandbox: Path) -> Path:
-    write_block(doc_block(PAGE, "tour-config"), sandbox)
-    return sandbox
+    return in_folder(doc_block(page, block_id), folder).code
 
 
 def test_install_line(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:

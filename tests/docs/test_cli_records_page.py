@@ -4,7 +4,6 @@ the page's, up to the moments (times, time left) and the actor, which differ on 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 from pathlib import Path
 
@@ -13,25 +12,14 @@ import pytest
 from fastapi_maintenance import MaintenanceState
 from fastapi_maintenance.backends import LocalFileBackend
 from fastapi_maintenance.cli.switch_fields import default_actor
-from tests.docs.markdown_blocks import Block, doc_block
-from tests.docs.runner import write_block
+from tests.docs.markdown_blocks import doc_block
+from tests.docs.runner import in_folder
 from tests.docs.shell import run_block
 
 PAGE = "docs/cli.md"
-SHOWN_FOLDER = "/srv/app"
 SHOWN_ACTOR = "ann@ops-1"
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?\+00:00")
 _LEFT = re.compile(r"\((?:\d+[dhms] ?)+ left\)")
-
-
-@pytest.fixture
-def configured(sandbox: Path) -> Path:
-    write_block(doc_block(PAGE, "tour-config"), sandbox)
-    return sandbox
-
-
-def _here(block: Block, folder: Path) -> Block:
-    return dataclasses.replace(block, code=block.code.replace(SHOWN_FOLDER, str(folder)))
 
 
 def _without_moments(text: str) -> str:
@@ -43,9 +31,9 @@ def stored(folder: Path) -> MaintenanceState:
 
 
 def test_on_with_a_message_and_status(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = run_block(_here(doc_block(PAGE, "record-on"), configured), configured, monkeypatch)
+    result = run_block(in_folder(doc_block(PAGE, "record-on"), configured), configured, monkeypatch)
     printed = "".join(run.stdout for run in result.cli_runs).replace(default_actor(), SHOWN_ACTOR)
-    shown = doc_block(PAGE, "record-on-output").code.replace(SHOWN_FOLDER, str(configured))
+    shown = in_folder(doc_block(PAGE, "record-on-output"), configured).code
     assert _without_moments(printed) == _without_moments(shown)
     assert "(30m left)" in printed.splitlines()[2], "the end is 30 minutes after the switch, rounded up"
     record = stored(configured)
@@ -71,7 +59,7 @@ def test_refused_fields_write_nothing(configured: Path, monkeypatch: pytest.Monk
 
 
 def test_off_with_a_reason(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    run_block(_here(doc_block(PAGE, "record-on"), configured), configured, monkeypatch)
+    run_block(in_folder(doc_block(PAGE, "record-on"), configured), configured, monkeypatch)
     result = run_block(doc_block(PAGE, "record-off"), configured, monkeypatch)
     assert (
         result.cli_runs[0]

@@ -22,14 +22,13 @@ from fastapi_maintenance.settings import FileBackendConfig
 from fastapi_maintenance.settings.files import parse_toml, parse_yaml
 from fastapi_maintenance.settings.schema import schema_text
 from tests.docs.markdown_blocks import ROOT, doc_block
-from tests.docs.runner import client, run_python, write_block
+from tests.docs.runner import SHOWN_FOLDER, client, run_python, write_block
 from tests.docs.shell import run_block
 from tests.support.apps import echo_endpoint
 from tests.support.asgi import find_middleware
 from tests.support.lifespan import startup_failure_async
 
 PAGE = "docs/configuration.md"
-SHOWN_FOLDER = "/srv/app"
 
 
 def _route(app: FastAPI, *paths: str) -> FastAPI:

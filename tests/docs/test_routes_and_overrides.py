@@ -14,7 +14,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from starlette.types import Message
 
 from fastapi_maintenance import (
     Facts,
@@ -31,6 +30,7 @@ from fastapi_maintenance.backends import MemoryBackend
 from tests.docs.markdown_blocks import ROOT
 from tests.docs.runner import MAINTENANCE_BODY, client, run_python
 from tests.support.apps import echo_endpoint
+from tests.support.asgi import drive_websocket, websocket_scope
 
 DECORATORS = "docs/decorators.md"
 CONTEXTS = "docs/context-managers.md"
@@ -109,45 +109,17 @@ async def test_marks_inside_mounts_and_on_websockets() -> None:
 
     async with client(app) as http:
         assert (await http.get("/legacy/status")).text == "up"
-    live_messages = await _websocket_messages(app, "/ws/live")
+    live_messages = await drive_websocket(app, websocket_scope("/ws/live"))
     assert [message["type"] for message in live_messages] == [
         "websocket.accept",
         "websocket.send",
         "websocket.close",
     ]
-    refused = await _websocket_messages(app, "/ws/plain")
+    refused = await drive_websocket(app, websocket_scope("/ws/plain"))
     assert [(message["type"], message.get("code")) for message in refused] == [
         ("websocket.accept", None),
         ("websocket.close", 1013),
     ], "refused before the app sees it: close code 1013 (Try Again Later)"
-
-
-async def _websocket_messages(app: FastAPI, path: str) -> List[Message]:
-    """Drive one websocket connection through the app (no denial-response extension); what it sent."""
-    incoming: List[Message] = [{"type": "websocket.connect"}]
-    sent: List[Message] = []
-
-    async def receive() -> Message:
-        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0"},
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "scheme": "ws",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-        "subprotocols": [],
-    }
-    await app(scope, receive, send)
-    return sent
 
 
 @pytest.mark.anyio

@@ -1,5 +1,5 @@
-"""Helpers for the end-to-end tests: apps run with their lifespan, waiting for a condition, and the operator
-CLI run as a real process. Redis servers (``private_redis``) come from the root conftest."""
+"""Helpers for the end-to-end tests: a one-route app built from settings, apps run with their lifespan,
+waiting for a condition, and the operator CLI run as a real process. Redis servers (``private_redis``) come from the root conftest."""
 
 from __future__ import annotations
 
@@ -7,16 +7,32 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Dict, Optional
 
 import anyio
 import httpx
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Scope
 
+from fastapi_maintenance import MaintenanceModeMiddleware
+from fastapi_maintenance.backends import BaseStateBackend
 from tests.support.asgi import client_for
 from tests.support.cli import Ran, run_cli_process
 from tests.support.processes import REPO_ROOT, write_config
 
-__all__ = ["REPO_ROOT", "eventually", "run_cli", "serving", "write_config"]
+__all__ = ["REPO_ROOT", "eventually", "one_route_app", "run_cli", "serving", "write_config"]
+
+
+def one_route_app(config: Path, backend: Optional[BaseStateBackend] = None) -> FastAPI:
+    """``GET /`` behind the middleware built from ``config`` (with ``backend`` in place of the configured one)."""
+    app = FastAPI()
+
+    @app.get("/")
+    async def index() -> Dict[str, bool]:
+        return {"served": True}
+
+    app.add_middleware(MaintenanceModeMiddleware.from_config(config, backend=backend))
+    return app
 
 
 @asynccontextmanager

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Set, TypeVar
 
@@ -71,6 +73,16 @@ class Load:
 
     def stop(self) -> None:
         self._stop.set()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Load]:
+        """Send the load in the background for the length of the block; stop it and wait for it after."""
+        async with anyio.create_task_group() as group:
+            group.start_soon(self.run)
+            try:
+                yield self
+            finally:
+                self.stop()
 
     async def _send_repeatedly(self, index: int, deadline: float) -> None:
         headers = {"Connection": "close"} if self.fresh_connections and index % 2 else {}

@@ -14,17 +14,14 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
-import anyio
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from fastapi_maintenance import MaintenanceModeMiddleware
-from fastapi_maintenance.backends import BaseStateBackend, LocalFileBackend
+from fastapi_maintenance.backends import LocalFileBackend
+from tests.support.logs import library_messages
 
-from .conftest import serving, write_config
+from .conftest import one_route_app, serving, write_config
 from .faults import POLICY_CASES, fault_then_recovery, status_for
 from .load import Load
 
@@ -34,30 +31,11 @@ pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
 CHECK_INTERVAL = 0.1
 
 
-def file_app(config: Path, backend: Optional[BaseStateBackend] = None) -> FastAPI:
-    app = FastAPI()
-
-    @app.get("/")
-    async def index() -> Dict[str, bool]:
-        return {"served": True}
-
-    app.add_middleware(MaintenanceModeMiddleware.from_config(config, backend=backend))
-    return app
-
-
 def swap_in(path: Path, content: bytes) -> None:
     """Replace the state file atomically by a new file (new inode) holding ``content``."""
     temporary = path.with_name(path.name + ".new")
     temporary.write_bytes(content)
     os.replace(temporary, path)
-
-
-def library_messages(caplog: pytest.LogCaptureFixture, level: int) -> List[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name.startswith("fastapi_maintenance") and record.levelno == level
-    ]
 
 
 def new_load(client: httpx.AsyncClient) -> Load:
@@ -90,23 +68,17 @@ async def test_unreadable_state_file_answered_by_the_policy(
         else:
             await writer.set_value(case.state_before)  # an ordinary atomic write replaces the bad file
 
-    async with serving(file_app(config, backend)) as client:
-        load = new_load(client)
-        async with anyio.create_task_group() as group:
-            group.start_soon(load.run)
-            try:
-                await fault_then_recovery(
-                    load,
-                    case,
-                    set_state=writer.set_value,
-                    break_store=break_store,
-                    repair_store=repair_store,
-                    state_after_repair=False if fault == "directory" else case.state_before,
-                    label=f"state file {fault}",
-                    hold=1.0,
-                )
-            finally:
-                load.stop()
+    async with serving(one_route_app(config, backend)) as client, new_load(client).running() as load:
+        await fault_then_recovery(
+            load,
+            case,
+            set_state=writer.set_value,
+            break_store=break_store,
+            repair_store=repair_store,
+            state_after_repair=False if fault == "directory" else case.state_before,
+            label=f"state file {fault}",
+            hold=1.0,
+        )
 
     warnings = library_messages(caplog, logging.WARNING)
     assert len(warnings) == 1, f"one warning per fault, got {warnings}"
@@ -125,22 +97,16 @@ async def test_deleted_state_file_means_off_whatever_the_policy(
     backend = LocalFileBackend(state_file, check_interval=CHECK_INTERVAL)
     writer = LocalFileBackend(state_file)
 
-    async with serving(file_app(config, backend)) as client:
-        load = new_load(client)
-        async with anyio.create_task_group() as group:
-            group.start_soon(load.run)
-            try:
-                await writer.set_value(True)
-                await load.settle(503, after=time.monotonic())
-                state_file.unlink()
-                await load.settle(200, after=time.monotonic())
-                await load.steady(200, after=time.monotonic(), count=100)
-                assert not state_file.exists(), "reading must not create the state file"
-                for value in (True, False):
-                    await writer.set_value(value)
-                    await load.settle(status_for(value), after=time.monotonic())
-            finally:
-                load.stop()
+    async with serving(one_route_app(config, backend)) as client, new_load(client).running() as load:
+        await writer.set_value(True)
+        await load.settle(503, after=time.monotonic())
+        state_file.unlink()
+        await load.settle(200, after=time.monotonic())
+        await load.steady(200, after=time.monotonic(), count=100)
+        assert not state_file.exists(), "reading must not create the state file"
+        for value in (True, False):
+            await writer.set_value(value)
+            await load.settle(status_for(value), after=time.monotonic())
     assert load.errors() == [], load.summary()
     assert set(load.statuses()) == {200, 503}, load.summary()
     assert library_messages(caplog, logging.WARNING) == [], "a missing state file is not a fault"
@@ -151,16 +117,10 @@ async def test_replaced_state_file_is_followed_within_a_second(tmp_path: Path) -
     state_file = tmp_path / "flag"
     state_file.write_text("0", encoding="utf-8")
     config = write_config(tmp_path, f'backend = {{ type = "file", path = "{state_file}" }}\n')
-    async with serving(file_app(config)) as client:
-        load = new_load(client)
-        async with anyio.create_task_group() as group:
-            group.start_soon(load.run)
-            try:
-                await load.settle(200, after=time.monotonic())
-                for value in (True, False, True, False):
-                    swap_in(state_file, b"1" if value else b"0")
-                    await load.settle(status_for(value), after=time.monotonic(), window=10, deadline=1.0)
-            finally:
-                load.stop()
+    async with serving(one_route_app(config)) as client, new_load(client).running() as load:
+        await load.settle(200, after=time.monotonic())
+        for value in (True, False, True, False):
+            swap_in(state_file, b"1" if value else b"0")
+            await load.settle(status_for(value), after=time.monotonic(), window=10, deadline=1.0)
     assert load.errors() == [], load.summary()
     assert set(load.statuses()) == {200, 503}, load.summary()

@@ -13,22 +13,21 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Dict
+from typing import Tuple
 
 import anyio
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from fastapi_maintenance import MaintenanceModeMiddleware
 from fastapi_maintenance.backends.redis import RedisBackend
-from tests.redis_support import RedisServer
-from tests.support.servers import uvicorn_server
+from tests.redis_support import RedisServer, redis_backend_setting
 
-from .conftest import REPO_ROOT, serving, write_config
+from .conftest import one_route_app, serving, write_config
 from .faults import LATENCY_BOUND, POLICY_CASES, PolicyCase, fault_then_recovery, status_for
 from .load import Load
+from .workers import http_load, served_workers
 
 pytestmark = [pytest.mark.redis, pytest.mark.anyio, pytest.mark.timeout(60)]
 
@@ -64,16 +63,24 @@ async def redis_outage(
     )
 
 
-def in_process_app(tmp_path: Path, backend: RedisBackend, policy: str) -> FastAPI:
-    app = FastAPI()
-
-    @app.get("/")
-    async def index() -> Dict[str, bool]:
-        return {"served": True}
-
+@asynccontextmanager
+async def app_under_load(
+    tmp_path: Path, server: RedisServer, policy: str, max_requests: int
+) -> AsyncIterator[Tuple[Load, RedisBackend]]:
+    """An in-process app with ``policy`` on a key of its own, under a running load; yields the load and
+    a second backend that writes the key as another instance would."""
+    key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
+    backend = RedisBackend(server.url, key, timeout=0.3, resync_interval=0.5)
+    writer = RedisBackend(server.url, key)
     config = write_config(tmp_path, f'on_backend_error = "{policy}"\n')
-    app.add_middleware(MaintenanceModeMiddleware.from_config(config, backend=backend))
-    return app
+    try:
+        async with serving(one_route_app(config, backend)) as client:
+            load = Load(client, concurrency=10, max_requests=max_requests, max_seconds=30.0, pause=0.02)
+            async with load.running():
+                yield load, writer
+    finally:
+        await writer.aclose()
+        await backend.aclose()
 
 
 @pytest.mark.parametrize(
@@ -84,21 +91,8 @@ async def test_redis_outage_answered_by_the_policy_in_process(
     tmp_path: Path, private_redis: RedisServer, policy: str, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="fastapi_maintenance")
-    key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
-    backend = RedisBackend(private_redis.url, key, timeout=0.3, resync_interval=0.5)
-    writer = RedisBackend(private_redis.url, key)
-    try:
-        async with serving(in_process_app(tmp_path, backend, policy)) as client:
-            load = Load(client, concurrency=10, max_requests=5000, max_seconds=30.0, pause=0.02)
-            async with anyio.create_task_group() as group:
-                group.start_soon(load.run)
-                try:
-                    await redis_outage(load, private_redis, writer, POLICY_CASES[policy], kind)
-                finally:
-                    load.stop()
-    finally:
-        await writer.aclose()
-        await backend.aclose()
+    async with app_under_load(tmp_path, private_redis, policy, max_requests=5000) as (load, writer):
+        await redis_outage(load, private_redis, writer, POLICY_CASES[policy], kind)
 
     library = [record for record in caplog.records if record.name.startswith("fastapi_maintenance")]
     warnings = [record.getMessage() for record in library if record.levelno >= logging.WARNING]
@@ -117,32 +111,13 @@ async def test_redis_stopped_under_load_on_uvicorn_workers(
     case = POLICY_CASES["last_known"]
     key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
     config = write_config(
-        tmp_path,
-        f'backend = {{ type = "redis", url = "{private_redis.url}", key = "{key}" }}\n'
-        f'on_backend_error = "{case.policy}"\n',
+        tmp_path, redis_backend_setting(private_redis.url, key) + f'on_backend_error = "{case.policy}"\n'
     )
     writer = RedisBackend(private_redis.url, key)
-    env = {"FASTAPI_MAINTENANCE_CONFIG": str(config)}
     try:
-        with uvicorn_server(
-            "tests.integration.served_app:app", cwd=REPO_ROOT, env=env, extra_args=["--workers", "2"]
-        ) as base_url:
-            limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
-            async with httpx.AsyncClient(base_url=base_url, timeout=5.0, limits=limits) as client:
-                load = Load(
-                    client,
-                    concurrency=10,
-                    max_requests=5000,
-                    max_seconds=40.0,
-                    pause=0.01,
-                    fresh_connections=True,
-                )
-                async with anyio.create_task_group() as group:
-                    group.start_soon(load.run)
-                    try:
-                        await redis_outage(load, private_redis, writer, case, "stopped", workers=2)
-                    finally:
-                        load.stop()
+        with served_workers(config, workers=2) as base_url:
+            async with http_load(base_url, concurrency=10, max_requests=5000, max_seconds=40.0) as load:
+                await redis_outage(load, private_redis, writer, case, "stopped", workers=2)
     finally:
         await writer.aclose()
     assert len(load.pids()) >= 2, f"the load reached only workers {load.pids()}; {load.summary()}"
@@ -163,28 +138,15 @@ async def test_redis_down_when_the_app_starts(
         await anyio.to_thread.run_sync(private_redis.stop)
     else:
         private_redis.freeze()
-    key = f"fastapi_maintenance:outage:{uuid.uuid4().hex}"
-    backend = RedisBackend(private_redis.url, key, timeout=0.3, resync_interval=0.5)
-    writer = RedisBackend(private_redis.url, key)
-    try:
-        async with serving(in_process_app(tmp_path, backend, policy)) as client:
-            load = Load(client, concurrency=10, max_requests=4000, max_seconds=30.0, pause=0.02)
-            async with anyio.create_task_group() as group:
-                group.start_soon(load.run)
-                try:
-                    await load.steady(answer, after=0.0, count=300)
-                    if kind == "stopped":
-                        await anyio.to_thread.run_sync(private_redis.start)
-                    else:
-                        private_redis.thaw()
-                    for value in (True, False):
-                        await writer.set_value(value)
-                        await load.settle(status_for(value), after=time.monotonic(), deadline=10.0)
-                finally:
-                    load.stop()
-    finally:
-        await writer.aclose()
-        await backend.aclose()
+    async with app_under_load(tmp_path, private_redis, policy, max_requests=4000) as (load, writer):
+        await load.steady(answer, after=0.0, count=300)
+        if kind == "stopped":
+            await anyio.to_thread.run_sync(private_redis.start)
+        else:
+            private_redis.thaw()
+        for value in (True, False):
+            await writer.set_value(value)
+            await load.settle(status_for(value), after=time.monotonic(), deadline=10.0)
     slow = [sample for sample in load.samples if sample.elapsed > LATENCY_BOUND]
     assert slow == [], f"requests took longer than {LATENCY_BOUND} s: {slow[:5]}"
     assert load.errors() == [], load.summary()

@@ -7,11 +7,10 @@ because each compares the clock with ``until`` on its decision path.
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Set, Tuple
+from typing import Any, Awaitable, Callable, List, Set, Tuple
 
 import anyio
 import httpx
@@ -21,35 +20,22 @@ from redis.asyncio import Redis
 from fastapi_maintenance import set_maintenance_mode
 from fastapi_maintenance.backends import BaseStateBackend, LocalFileBackend
 from fastapi_maintenance.backends.redis import RedisBackend
-from tests.redis_support import RedisServer
-from tests.support.servers import uvicorn_server
+from tests.redis_support import RedisServer, redis_backend_setting
 
-from .conftest import REPO_ROOT, write_config
+from .conftest import write_config
 from .load import PID_HEADER
+from .workers import answers_by_worker, served_workers
 
 pytestmark = [pytest.mark.http, pytest.mark.anyio, pytest.mark.timeout(90)]
 
-APP = "tests.integration.served_app:app"
 WORKERS = 2
 
 #: What the store holds and how often it was written to, taken before and after ``until`` passes.
 Fingerprint = Callable[[], Awaitable[Any]]
 
 
-async def answers_by_worker(client: httpx.AsyncClient, within: float, wanted: int) -> Dict[str, int]:
-    """Fresh connections until ``wanted`` workers answered (or time is up): each worker's status code."""
-    seen: Dict[str, int] = {}
-    end = time.monotonic() + within
-    while len(seen) < wanted and time.monotonic() < end:
-        response = await client.get("/", headers={"Connection": "close"})
-        seen[response.headers[PID_HEADER]] = response.status_code
-        await anyio.sleep(0.01)
-    return seen
-
-
 async def until_passes(config: Path, writer: BaseStateBackend, fingerprint: Fingerprint) -> None:
-    env = {"FASTAPI_MAINTENANCE_CONFIG": str(config)}
-    with uvicorn_server(APP, cwd=REPO_ROOT, env=env, extra_args=["--workers", str(WORKERS)]) as base_url:
+    with served_workers(config, WORKERS) as base_url:
         async with httpx.AsyncClient(base_url=base_url, timeout=5.0) as client:
             before = await answers_by_worker(client, 30.0, WORKERS)
             assert len(before) == WORKERS, before
@@ -94,9 +80,7 @@ async def test_redis_every_worker_answers_off_within_a_second_of_until(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
     key = f"fastapi_maintenance:until:{uuid.uuid4().hex}"
-    config = write_config(
-        tmp_path, f'backend = {{ type = "redis", url = "{redis_server.url}", key = "{key}" }}\n'
-    )
+    config = write_config(tmp_path, redis_backend_setting(redis_server.url, key))
     writer = RedisBackend(redis_server.url, key)
     client = Redis.from_url(redis_server.url)
 

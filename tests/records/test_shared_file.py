@@ -11,15 +11,14 @@ import sys
 import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import List
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from fastapi_maintenance import MaintenanceState, set_maintenance_mode
 from fastapi_maintenance.backends import LocalFileBackend
 from fastapi_maintenance.control import get_maintenance_state
+from tests.support.switching import Switch, switch_sequences, write_switches
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,19 +66,10 @@ async def test_a_record_written_by_one_process_is_read_whole_by_others(tmp_path:
     assert await here.get_value() is True
 
 
-texts = st.none() | st.text(max_size=20)
-switches = st.lists(
-    st.tuples(st.integers(0, 1), st.booleans(), texts, st.none() | st.integers(60, 10**6), texts, texts),
-    min_size=1,
-    max_size=8,
-)
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(sequence=switches)
+@given(sequence=switch_sequences(max_size=8))
 def test_two_writers_any_sequence_every_reader_ends_with_the_last_record(
-    tmp_path: Path,
-    sequence: List[Tuple[int, bool, Optional[str], Optional[int], Optional[str], Optional[str]]],
+    tmp_path: Path, sequence: List[Switch]
 ) -> None:
     path = tmp_path / f"state-{len(list(tmp_path.iterdir()))}"
 
@@ -88,16 +78,7 @@ def test_two_writers_any_sequence_every_reader_ends_with_the_last_record(
         readers = [LocalFileBackend(path, check_interval=0.0), LocalFileBackend(path)]
         for reader in readers:
             reader.peek_state()  # each reader has a cached view before the writes begin
-        last: Optional[MaintenanceState] = None
-        for who, active, message, seconds, reason, actor in sequence:
-            fields: Dict[str, Any] = {"reason": reason, "actor": actor}
-            if active:
-                fields.update(message=message, duration=seconds)
-            await set_maintenance_mode(active, writers[who], **fields)
-            last = await writers[who].get_state()
-            assert (last.active, last.reason, last.actor) == (active, reason, actor)
-            assert last.message == (message if active else None)
-        assert last is not None
+        last = await write_switches(writers, sequence)
         for reader in readers:
             assert await get_maintenance_state(reader) == last
             assert reader.peek_state() == last

@@ -34,6 +34,7 @@ from fastapi_maintenance.control import get_maintenance_state
 from fastapi_maintenance.record import OFF, ON
 from fastapi_maintenance.rules import Reason
 from fastapi_maintenance.state import keeper_for
+from tests.support.apps import echo_app
 from tests.support.asgi import client_for, find_middleware
 
 pytestmark = pytest.mark.anyio
@@ -70,14 +71,7 @@ def make_backend(tmp_path: Path) -> Callable[[str], BaseStateBackend]:
 
 
 def app_with(backend: BaseStateBackend, **kwargs: Any) -> FastAPI:
-    app = FastAPI()
-    app.add_middleware(MaintenanceModeMiddleware, backend=backend, **kwargs)
-
-    @app.get("/")
-    async def root() -> str:
-        return "ok"
-
-    return app
+    return echo_app("/", backend=backend, **kwargs)
 
 
 @pytest.mark.parametrize("kind", RECORD_BACKENDS)

@@ -13,7 +13,6 @@ from fastapi_maintenance.backends.redis import RedisBackend
 from tests.redis_support import RedisServer
 
 BackendFactory = Callable[..., RedisBackend]
-ServerFactory = Callable[..., RedisServer]
 
 
 @pytest.fixture

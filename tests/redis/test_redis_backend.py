@@ -17,7 +17,9 @@ from redis.asyncio.connection import AbstractConnection
 from fastapi_maintenance.backends.base import BackendUnavailable
 from fastapi_maintenance.backends.redis import RedisBackend
 from tests.redis_support import RedisServer, redis_server_binary
+from tests.support.logs import library_messages
 from tests.support.processes import free_port
+from tests.support.waiting import wait_for
 
 BackendFactory = Callable[..., RedisBackend]
 Observed = Union[bool, None, str]
@@ -45,15 +47,6 @@ async def eventually(backend: RedisBackend, expected: Observed, within: float) -
             pytest.fail(f"{backend.describe()}: peek() gave {seen!r}, expected {expected!r} within {within}s")
         await asyncio.sleep(0.01)
         seen = observe(backend)
-
-
-async def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:
-    """Poll ``condition`` until it holds; fail saying ``what`` was awaited after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not seen within {within}s")
-        await asyncio.sleep(0.01)
 
 
 def count_connection_attempts(monkeypatch: pytest.MonkeyPatch) -> List[None]:
@@ -89,10 +82,6 @@ async def wait_until_answering(url: str, within: float = 5.0) -> None:
         await asyncio.wait_for(client.ping(), within)
     finally:
         await client.aclose()
-
-
-def records(caplog: pytest.LogCaptureFixture, level: int) -> List[logging.LogRecord]:
-    return [r for r in caplog.records if r.name.startswith("fastapi_maintenance") and r.levelno == level]
 
 
 def our_tasks() -> List[asyncio.Task[object]]:
@@ -189,9 +178,9 @@ async def test_unrecognised_text_counts_as_off_with_one_warning(
     await eventually(backend, False, within=1.0)
     assert await backend.get_value() is False
     assert await backend.get_value() is False
-    warned = records(caplog, logging.WARNING)
-    assert len(warned) == 1, [r.getMessage() for r in warned]
-    assert "'maybe'" in warned[0].getMessage()
+    warned = library_messages(caplog, logging.WARNING)
+    assert len(warned) == 1, warned
+    assert "'maybe'" in warned[0]
 
 
 async def test_concurrent_first_reads_share_one_connection(
@@ -230,13 +219,13 @@ async def test_outage_is_bounded_logged_once_and_recovered_from(
     attempts = count_connection_attempts(monkeypatch)
     await wait_for(lambda: len(attempts) >= 3, within=5.0, what="three failed reconnection attempts")
     assert observe(backend) == UNAVAILABLE
-    assert len(records(caplog, logging.WARNING)) == 1
-    assert records(caplog, logging.INFO) == []
+    assert len(library_messages(caplog, logging.WARNING)) == 1
+    assert library_messages(caplog, logging.INFO) == []
 
     private_redis.start()  # same port, empty store: the key is gone, so maintenance is off
     await eventually(backend, False, within=5.0)
-    assert len(records(caplog, logging.INFO)) == 1
-    assert len(records(caplog, logging.WARNING)) == 1
+    assert len(library_messages(caplog, logging.INFO)) == 1
+    assert len(library_messages(caplog, logging.WARNING)) == 1
 
     client = Redis.from_url(private_redis.url)
     try:
@@ -269,8 +258,8 @@ async def test_a_frozen_server_gives_bounded_errors_not_a_hang(
     await eventually(backend, False, within=5.0)
     await backend.set_value(True)
     assert await backend.get_value() is True
-    assert len(records(caplog, logging.WARNING)) == 1
-    assert len(records(caplog, logging.INFO)) == 1
+    assert len(library_messages(caplog, logging.WARNING)) == 1
+    assert len(library_messages(caplog, logging.INFO)) == 1
 
 
 async def test_redis_down_at_start_up_then_coming_up(
@@ -339,6 +328,17 @@ async def pause_server(url: str, milliseconds: int) -> None:
         await client.aclose()
 
 
+async def read_held_by_a_paused_server(
+    backend: RedisBackend, url: str, milliseconds: int, monkeypatch: pytest.MonkeyPatch
+) -> asyncio.Future[bool]:
+    """Pause the server, start a read and return it once its GET is sent: the answer comes after the pause."""
+    await pause_server(url, milliseconds)
+    sent = record_sent_commands(monkeypatch)
+    read = asyncio.ensure_future(backend.get_value())
+    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
+    return read
+
+
 def stall_the_event_loop(seconds: float) -> None:
     """What a synchronous endpoint does to every other task of its event loop (on purpose here)."""
     time.sleep(seconds)
@@ -360,15 +360,13 @@ async def test_an_event_loop_stalled_past_the_timeout_is_not_an_outage(
     caplog.set_level(logging.INFO, logger="fastapi_maintenance")
     backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=60)
     await backend.set_value(True)
-    await pause_server(private_redis.url, 150)  # the answer to the next GET comes after 150 ms
-    sent = record_sent_commands(monkeypatch)
-    read = asyncio.ensure_future(backend.get_value())
-    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
+    # The answer to the next GET comes after 150 ms.
+    read = await read_held_by_a_paused_server(backend, private_redis.url, 150, monkeypatch)
     assert not read.done()
     stall_the_event_loop(1.0)  # well past the 0.3 s timeout; the answer arrives meanwhile
     assert await read is True
     assert observe(backend) is True
-    assert records(caplog, logging.WARNING) == []
+    assert library_messages(caplog, logging.WARNING) == []
 
 
 async def test_a_server_that_does_not_answer_still_times_out_after_a_stall(
@@ -377,10 +375,8 @@ async def test_a_server_that_does_not_answer_still_times_out_after_a_stall(
     # The stall only buys a fresh window: a server that still does not answer within it fails the call.
     backend = make_backend(private_redis.url, redis_key, timeout=0.3, resync_interval=60)
     assert await backend.get_value() is False
-    await pause_server(private_redis.url, 1500)  # longer than the stall plus a fresh window
-    sent = record_sent_commands(monkeypatch)
-    read = asyncio.ensure_future(backend.get_value())
-    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
+    # Paused longer than the stall plus a fresh window.
+    read = await read_held_by_a_paused_server(backend, private_redis.url, 1500, monkeypatch)
     stall_the_event_loop(0.6)
     started = time.monotonic()
     with pytest.raises(BackendUnavailable):

@@ -4,34 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, List
 
 import pytest
-from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from fastapi_maintenance import MaintenanceModeMiddleware, MaintenanceState, set_maintenance_mode
+from fastapi_maintenance import MaintenanceState, set_maintenance_mode
 from fastapi_maintenance.backends.redis import RedisBackend
 from fastapi_maintenance.control import get_maintenance_state
 from fastapi_maintenance.record import OFF, ON
+from tests.support.apps import echo_app
 from tests.support.asgi import client_for
+from tests.support.switching import Switch, switch_sequences, write_switches
+from tests.support.waiting import wait_for
 
 BackendFactory = Callable[..., RedisBackend]
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(60)]
-
-
-async def until_true(probe: Callable[[], bool], within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not probe():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not seen within {within} s")
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.anyio
@@ -80,28 +72,20 @@ async def test_old_texts_stay_readable(
     assert await make_backend(redis_url, redis_key).get_state() is expected
 
 
-def app_for(backend: RedisBackend) -> FastAPI:
-    app = FastAPI()
-    app.add_middleware(MaintenanceModeMiddleware, backend=backend)
-
-    @app.get("/")
-    async def root() -> str:
-        return "ok"
-
-    return app
-
-
 @pytest.mark.anyio
 async def test_two_apps_see_the_same_message_and_the_same_end(
     make_backend: BackendFactory, redis_url: str, redis_key: str, raw_client: Redis
 ) -> None:
     one, two = make_backend(redis_url, redis_key), make_backend(redis_url, redis_key)
-    async with client_for(app_for(one)) as first, client_for(app_for(two)) as second:
+    async with (
+        client_for(echo_app("/", backend=one)) as first,
+        client_for(echo_app("/", backend=two)) as second,
+    ):
         assert (await first.get("/")).status_code == 200
         assert (await second.get("/")).status_code == 200
         await set_maintenance_mode(True, one, message="Back at 03:00", duration=1.0)
         written = await raw_client.get(redis_key)
-        await until_true(lambda: two.peek_state() == one.peek_state(), 1.0, "the record in the second app")
+        await wait_for(lambda: two.peek_state() == one.peek_state(), 1.0, "the record in the second app")
         seen = two.peek_state()
         assert seen is not None
         assert seen.message == "Back at 03:00"
@@ -118,26 +102,10 @@ def holds(reader: RedisBackend, expected: MaintenanceState) -> Callable[[], bool
     return lambda: reader.peek_state() == expected
 
 
-texts = st.none() | st.text(max_size=20)
-switches = st.lists(
-    st.tuples(
-        st.integers(0, 1),
-        st.booleans(),
-        texts,
-        st.none() | st.integers(60, 10**6),
-        texts,
-        texts,
-    ),
-    min_size=1,
-    max_size=6,
-)
-
-
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(sequence=switches)
+@given(sequence=switch_sequences(max_size=6))
 def test_two_writers_any_sequence_every_reader_ends_with_the_last_record(
-    redis_url: str,
-    sequence: List[Tuple[int, bool, Optional[str], Optional[int], Optional[str], Optional[str]]],
+    redis_url: str, sequence: List[Switch]
 ) -> None:
     key = f"fastapi_maintenance:test:{uuid.uuid4().hex}"
 
@@ -147,18 +115,9 @@ def test_two_writers_any_sequence_every_reader_ends_with_the_last_record(
         try:
             for reader in readers:
                 await reader.start()
-            last: Optional[MaintenanceState] = None
-            for who, active, message, seconds, reason, actor in sequence:
-                fields: Dict[str, Any] = {"reason": reason, "actor": actor}
-                if active:
-                    fields.update(message=message, duration=seconds)
-                await set_maintenance_mode(active, writers[who], **fields)
-                last = await writers[who].get_state()
-                assert (last.active, last.reason, last.actor) == (active, reason, actor)
-                assert last.message == (message if active else None)
-            assert last is not None
+            last = await write_switches(writers, sequence)
             for reader in readers:
-                await until_true(holds(reader, last), 2.0, "the last record")
+                await wait_for(holds(reader, last), 2.0, "the last record")
                 assert await get_maintenance_state(reader) == last
         finally:
             for backend in (*writers, *readers):

@@ -6,21 +6,16 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import pytest
 
 from fastapi_maintenance import MaintenanceConfigError, load_settings
 from fastapi_maintenance.settings.files import MAX_ALIAS_NODES, MAX_FILE_SIZE
+from tests.support.config_errors import error_of
 
 Write = Callable[..., Path]
 SECRET = "Vq4xW8s2YtN7mP3kL9aB"
-
-
-def error_of(*args: Any, **kwargs: Any) -> str:
-    with pytest.raises(MaintenanceConfigError) as caught:
-        load_settings(*args, **kwargs)
-    return str(caught.value)
 
 
 def test_secret_with_a_trailing_newline_says_so(write: Write, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from fastapi_maintenance import MaintenanceConfigError, MaintenanceSettings, load_settings
 from fastapi_maintenance.settings import load_settings_with_sources
 from fastapi_maintenance.settings.discovery import DEFAULT_CONFIG_NAMES
+from tests.support.processes import child_env
 
 
 @pytest.fixture
@@ -73,9 +73,7 @@ def test_two_config_files_stop_the_server_start_up_naming_both(tmp_path: Path) -
     )
     (tmp_path / "maintenance.toml").write_text("retry_after = 1\n", encoding="utf-8")
     (tmp_path / "maintenance.yml").write_text("retry_after: 2\n", encoding="utf-8")
-    repo_root = str(Path(__file__).resolve().parents[2])
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FASTAPI_MAINTENANCE_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), repo_root])
+    env = child_env(path=[tmp_path])
     # Port 0: the start-up fails before anything is bound; nothing listens beyond loopback either way.
     ran = subprocess.run(
         [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", "0"],

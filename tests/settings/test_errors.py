@@ -11,14 +11,9 @@ import pytest
 from fastapi_maintenance.errors import MaintenanceConfigError, require_extra
 from fastapi_maintenance.settings import MaintenanceSettings, load_settings
 from fastapi_maintenance.settings.files import parse_toml
+from tests.support.config_errors import error_of
 
 Write = Callable[..., Path]
-
-
-def error_of(*args: object, **kwargs: object) -> str:
-    with pytest.raises(MaintenanceConfigError) as caught:
-        load_settings(*args, **kwargs)  # type: ignore[arg-type]
-    return str(caught.value)
 
 
 def test_is_a_value_error() -> None:

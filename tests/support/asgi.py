@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message
 
 from fastapi_maintenance import MaintenanceModeMiddleware
 
 
-def client_for(app: ASGIApp, **kwargs: object) -> httpx.AsyncClient:
-    """An httpx client that calls the app in-process (no sockets)."""
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://testserver",
-        **kwargs,  # type: ignore[arg-type]
-    )
+def client_for(
+    app: ASGIApp, peer: str = "127.0.0.1", *, raise_app_exceptions: bool = True, **kwargs: object
+) -> httpx.AsyncClient:
+    """An httpx client that calls the app in-process (no sockets); ``peer`` is the client address the app sees."""
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000), raise_app_exceptions=raise_app_exceptions)
+    options: Dict[str, Any] = {"base_url": "http://testserver", **kwargs}
+    return httpx.AsyncClient(transport=transport, **options)
 
 
 def find_middleware(app: object) -> MaintenanceModeMiddleware:
@@ -51,3 +51,19 @@ def websocket_scope(
         "extensions": {} if extensions is None else extensions,
         "state": {},
     }
+
+
+async def drive_websocket(app: ASGIApp, scope: Dict[str, Any], *after_connect: Message) -> List[Message]:
+    """Connect a websocket to the raw ASGI app, then deliver ``after_connect`` and a disconnect; return
+    every message the app sent (accept, send, close, or a denial response)."""
+    incoming: List[Message] = [{"type": "websocket.connect"}, *after_connect]
+    sent: List[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent

@@ -12,7 +12,7 @@ from typing import Optional
 
 import httpx
 
-from tests.support.processes import child_env, free_port
+from tests.support.processes import child_env, free_port, stop_process
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
@@ -51,11 +51,6 @@ def uvicorn_server(
         wait_until_serving(base_url + probe_path, process)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process)
         if process.stdout:
             process.stdout.close()
