@@ -408,7 +408,10 @@ def schema() -> None:
 @with_shared_options()
 def admin_token(
     name: Annotated[
-        str, typer.Argument(help="Who will use the token (letters, digits, '-', '_'), e.g. deploy-bot.")
+        str,
+        typer.Argument(
+            metavar="NAME", help="Who will use the token (letters, digits, '-', '_'), e.g. deploy-bot."
+        ),
     ],
     json_output: bool,
 ) -> None:
