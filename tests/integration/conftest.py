@@ -1,10 +1,10 @@
 """Helpers for the end-to-end tests: a one-route app built from settings, apps run with their lifespan,
-waiting for a condition, and the operator CLI run as a real process. Redis servers (``private_redis``) come from the root conftest."""
+and the operator CLI run as a real process. Redis servers (``private_redis``) come from the root conftest;
+waiting for a condition (``eventually``) from tests/support/waiting.py."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Dict, Optional
@@ -20,7 +20,7 @@ from tests.support.asgi import client_for
 from tests.support.cli import Ran, run_cli_process
 from tests.support.processes import REPO_ROOT, write_config
 
-__all__ = ["REPO_ROOT", "eventually", "one_route_app", "run_cli", "serving", "write_config"]
+__all__ = ["REPO_ROOT", "one_route_app", "run_cli", "serving", "write_config"]
 
 
 def one_route_app(config: Path, backend: Optional[BaseStateBackend] = None) -> FastAPI:
@@ -61,17 +61,6 @@ async def serving(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
                 await to_app.send({"type": "lifespan.shutdown"})
                 stopped = await from_app.receive()
             assert stopped["type"] == "lifespan.shutdown.complete", stopped
-
-
-async def eventually(probe: Callable[[], Awaitable[bool]], *, within: float, what: str) -> float:
-    """Poll ``probe`` until it is true; return how long that took, or fail after ``within`` seconds."""
-    start = time.monotonic()
-    while True:
-        if await probe():
-            return time.monotonic() - start
-        if time.monotonic() - start > within:
-            raise AssertionError(f"{what}: not seen within {within} s")
-        await anyio.sleep(0.01)
 
 
 async def run_cli(args: Sequence[str], *, cwd: Path) -> Ran:

@@ -29,8 +29,9 @@ from fastapi_maintenance import (
 from fastapi_maintenance.backends.redis import RedisBackend
 from tests.redis_support import RedisServer
 from tests.support.asgi import find_middleware
+from tests.support.waiting import eventually
 
-from .conftest import eventually, run_cli, serving, write_config
+from .conftest import run_cli, serving, write_config
 
 pytestmark = [pytest.mark.redis, pytest.mark.anyio, pytest.mark.timeout(60)]
 

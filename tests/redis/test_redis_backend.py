@@ -17,9 +17,9 @@ from redis.asyncio.connection import AbstractConnection
 from fastapi_maintenance.backends.base import BackendUnavailable
 from fastapi_maintenance.backends.redis import RedisBackend
 from tests.redis_support import RedisServer, redis_server_binary
+from tests.support import waiting
 from tests.support.logs import library_messages
 from tests.support.processes import free_port
-from tests.support.waiting import wait_for
 
 BackendFactory = Callable[..., RedisBackend]
 Observed = Union[bool, None, str]
@@ -217,7 +217,9 @@ async def test_outage_is_bounded_logged_once_and_recovered_from(
         await backend.set_value(False)
     assert time.monotonic() - started < 3.0
     attempts = count_connection_attempts(monkeypatch)
-    await wait_for(lambda: len(attempts) >= 3, within=5.0, what="three failed reconnection attempts")
+    await waiting.eventually(
+        lambda: len(attempts) >= 3, within=5.0, what="three failed reconnection attempts"
+    )
     assert observe(backend) == UNAVAILABLE
     assert len(library_messages(caplog, logging.WARNING)) == 1
     assert library_messages(caplog, logging.INFO) == []
@@ -335,7 +337,7 @@ async def read_held_by_a_paused_server(
     await pause_server(url, milliseconds)
     sent = record_sent_commands(monkeypatch)
     read = asyncio.ensure_future(backend.get_value())
-    await wait_for(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
+    await waiting.eventually(lambda: "GET" in sent, within=5.0, what="the GET sent to the paused server")
     return read
 
 

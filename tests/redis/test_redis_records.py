@@ -19,7 +19,7 @@ from fastapi_maintenance.record import OFF, ON
 from tests.support.apps import echo_app
 from tests.support.asgi import client_for
 from tests.support.switching import Switch, switch_sequences, write_switches
-from tests.support.waiting import wait_for
+from tests.support.waiting import eventually
 
 BackendFactory = Callable[..., RedisBackend]
 
@@ -85,7 +85,9 @@ async def test_two_apps_see_the_same_message_and_the_same_end(
         assert (await second.get("/")).status_code == 200
         await set_maintenance_mode(True, one, message="Back at 03:00", duration=1.0)
         written = await raw_client.get(redis_key)
-        await wait_for(lambda: two.peek_state() == one.peek_state(), 1.0, "the record in the second app")
+        await eventually(
+            lambda: two.peek_state() == one.peek_state(), within=1.0, what="the record in the second app"
+        )
         seen = two.peek_state()
         assert seen is not None
         assert seen.message == "Back at 03:00"
@@ -117,7 +119,7 @@ def test_two_writers_any_sequence_every_reader_ends_with_the_last_record(
                 await reader.start()
             last = await write_switches(writers, sequence)
             for reader in readers:
-                await wait_for(holds(reader, last), 2.0, "the last record")
+                await eventually(holds(reader, last), within=2.0, what="the last record")
                 assert await get_maintenance_state(reader) == last
         finally:
             for backend in (*writers, *readers):
